@@ -1,0 +1,19 @@
+import type { Gpt2Config } from './gpt2-config.ts';
+
+/**
+ * A validated model directory in the Hugging Face layout:
+ *   config.json, generation_config.json, tokenizer.json, tokenizer_config.json,
+ *   onnx/model.onnx (KV-cache graph), model.safetensors (HF parameter names).
+ * Loading and validation live in load-model-dir.ts.
+ */
+export interface ModelDir {
+  /** Absolute path of the directory. */
+  readonly path: string;
+  /** Embedded model name (e.g. `tiny-gpt2`) or the directory's basename. */
+  readonly name: string;
+  readonly config: Gpt2Config;
+  /** generation_config.json as written (HF names); validated by the decode config parser. */
+  readonly generationConfig: Readonly<Record<string, unknown>>;
+  readonly onnxPath: string;
+  readonly safetensorsPath: string;
+}
