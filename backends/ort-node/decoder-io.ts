@@ -1,0 +1,100 @@
+import type { InferenceSession } from 'onnxruntime-node';
+import { ModelDirError } from '../../harness/errors.ts';
+import type { Gpt2Config } from '../../harness/model/gpt2-config.ts';
+
+type Metadata = InferenceSession.ValueMetadata;
+
+/**
+ * Check that an ONNX decoder has exactly the KV-cache I/O the backend feeds (Optimum's names) and
+ * that its fixed dims agree with config.json, so a mismatched export fails at load with both
+ * values named instead of at the first run with an ORT shape error.
+ */
+export function checkDecoderIo(
+  session: Pick<InferenceSession, 'inputMetadata' | 'outputMetadata'>,
+  config: Gpt2Config,
+  where: { onnxPath: string; configPath: string },
+): void {
+  const fail = (what: string): never => {
+    throw new ModelDirError(
+      `${where.onnxPath} does not match ${where.configPath}: ${what}; re-export the model or fix config.json`,
+    );
+  };
+  const pastLayers = countLayers(session.inputMetadata, /^past_key_values\.(\d+)\.(?:key|value)$/);
+  const presentLayers = countLayers(session.outputMetadata, /^present\.(\d+)\.(?:key|value)$/);
+  if (pastLayers !== config.n_layer) {
+    fail(
+      `the graph has ${pastLayers} layers of past_key_values inputs but config n_layer is ${config.n_layer}`,
+    );
+  }
+  if (presentLayers !== config.n_layer) {
+    fail(`the graph has ${presentLayers} layers of present outputs but config n_layer is ${config.n_layer}`);
+  }
+
+  const headDim = config.n_embd / config.n_head;
+  const cacheShape = ['batch', config.n_head, 'length', headDim];
+  const expectedInputs = new Map<string, { type: string; dims: readonly (number | string)[] }>([
+    ['input_ids', { type: 'int64', dims: ['batch', 'seq'] }],
+    ['attention_mask', { type: 'int64', dims: ['batch', 'total'] }],
+    ['position_ids', { type: 'int64', dims: ['batch', 'seq'] }],
+  ]);
+  for (let i = 0; i < config.n_layer; i++) {
+    for (const kv of ['key', 'value']) {
+      expectedInputs.set(`past_key_values.${i}.${kv}`, { type: 'float32', dims: cacheShape });
+    }
+  }
+  for (const meta of session.inputMetadata) {
+    if (!expectedInputs.has(meta.name)) {
+      fail(
+        `graph input ${JSON.stringify(meta.name)} is not one the decoder feeds (${[...expectedInputs.keys()].join(', ')})`,
+      );
+    }
+  }
+  for (const [name, expected] of expectedInputs) {
+    checkTensor(session.inputMetadata, name, expected.type, expected.dims, 'input', fail);
+  }
+  checkTensor(
+    session.outputMetadata,
+    'logits',
+    'float32',
+    ['batch', 'seq', config.vocab_size],
+    'output',
+    fail,
+  );
+  for (let i = 0; i < config.n_layer; i++) {
+    for (const kv of ['key', 'value']) {
+      checkTensor(session.outputMetadata, `present.${i}.${kv}`, 'float32', cacheShape, 'output', fail);
+    }
+  }
+}
+
+/** Distinct layer indices i among names `prefix.{i}.key|value`. */
+function countLayers(metadata: readonly Metadata[], pattern: RegExp): number {
+  return new Set(metadata.map((m) => pattern.exec(m.name)?.[1]).filter((i) => i !== undefined)).size;
+}
+
+/** A dims entry that is a number must match exactly; a string means "any extent" (symbolic). */
+function checkTensor(
+  metadata: readonly Metadata[],
+  name: string,
+  type: string,
+  dims: readonly (number | string)[],
+  kind: 'input' | 'output',
+  fail: (what: string) => never,
+): void {
+  const meta = metadata.find((m) => m.name === name);
+  if (!meta) fail(`the graph has no ${kind} ${JSON.stringify(name)}`);
+  if (!meta.isTensor || meta.type !== type) {
+    fail(`${kind} ${name} is ${meta.isTensor ? meta.type : 'not a tensor'}, expected ${type}`);
+  }
+  if (meta.shape.length !== dims.length) {
+    fail(
+      `${kind} ${name} has rank ${meta.shape.length} [${meta.shape.join(', ')}], expected rank ${dims.length}`,
+    );
+  }
+  dims.forEach((want, axis) => {
+    const got = meta.shape[axis];
+    if (typeof want === 'number' && typeof got === 'number' && got !== want) {
+      fail(`${kind} ${name} has dim ${axis} = ${got} [${meta.shape.join(', ')}], config implies ${want}`);
+    }
+  });
+}

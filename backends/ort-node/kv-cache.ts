@@ -1,0 +1,61 @@
+import { type InferenceSession, Tensor } from 'onnxruntime-node';
+
+/** Graph names of one cache tensor: fed as `past`, returned as `present`. */
+interface CacheSlot {
+  readonly past: string;
+  readonly present: string;
+}
+
+/**
+ * The decoder's KV cache on the host: one tensor per layer and key/value, each
+ * [batch, heads, length, headDim]. A step's `present.*` outputs become the next step's
+ * `past_key_values.*` inputs as they are (no copy); only `gather` (beam reorder) copies.
+ */
+export class KvCache {
+  private constructor(
+    private readonly slots: readonly CacheSlot[],
+    private readonly tensors: readonly Tensor[],
+  ) {}
+
+  /** The cache before the first token: every tensor [batch, heads, 0, headDim]. */
+  static empty(nLayer: number, batch: number, heads: number, headDim: number): KvCache {
+    const slots: CacheSlot[] = [];
+    for (let i = 0; i < nLayer; i++) {
+      for (const kv of ['key', 'value']) {
+        slots.push({ past: `past_key_values.${i}.${kv}`, present: `present.${i}.${kv}` });
+      }
+    }
+    const tensors = slots.map(() => new Tensor('float32', new Float32Array(0), [batch, heads, 0, headDim]));
+    return new KvCache(slots, tensors);
+  }
+
+  /** Add the cache to a step's feeds. */
+  feedInto(feeds: Record<string, Tensor>): void {
+    this.slots.forEach((slot, i) => {
+      feeds[slot.past] = this.tensors[i]!;
+    });
+  }
+
+  /** The cache after a run: that run's `present.*` outputs. */
+  advanced(outputs: InferenceSession.ReturnType): KvCache {
+    return new KvCache(
+      this.slots,
+      this.slots.map((slot) => outputs[slot.present] as Tensor),
+    );
+  }
+
+  /** New row r holds old row `sourceRows[r]` (indices already checked); each row is one block copy. */
+  gather(sourceRows: readonly number[]): KvCache {
+    const tensors = this.tensors.map((t) => {
+      const [, heads, length, headDim] = t.dims as [number, number, number, number];
+      const rowSize = heads * length * headDim;
+      const src = t.data as Float32Array; // [batch, heads, length, headDim]
+      const dst = new Float32Array(sourceRows.length * rowSize); // [newBatch, heads, length, headDim]
+      sourceRows.forEach((r, b) => {
+        dst.set(src.subarray(r * rowSize, (r + 1) * rowSize), b * rowSize);
+      });
+      return new Tensor('float32', dst, [sourceRows.length, heads, length, headDim]);
+    });
+    return new KvCache(this.slots, tensors);
+  }
+}

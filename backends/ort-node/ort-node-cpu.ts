@@ -1,0 +1,174 @@
+import path from 'node:path';
+import { type InferenceSession, Tensor } from 'onnxruntime-node';
+import { checkPrefillRows, checkReorder, checkStepTokens } from '../../harness/backend/batch-checks.ts';
+import type {
+  BackendInfo,
+  BackendOptions,
+  Logits,
+  LogitsSource,
+  PrefillOptions,
+} from '../../harness/backend/contract.ts';
+import { UsageError } from '../../harness/errors.ts';
+import type { Gpt2Config } from '../../harness/model/gpt2-config.ts';
+import type { ModelDir } from '../../harness/model/model-dir.ts';
+import { openCpuSession } from './cpu-session.ts';
+import { checkDecoderIo } from './decoder-io.ts';
+import { KvCache } from './kv-cache.ts';
+import { PaddedBatch } from './padded-batch.ts';
+
+/** Host buffers for one-token steps, allocated once per batch size and rewritten in place. */
+class StepBuffers {
+  readonly inputIds: BigInt64Array; // [batch, 1]
+  readonly positionIds: BigInt64Array; // [batch, 1]
+  /** attention_mask storage; each step uses the front [batch, length] of it. */
+  readonly mask: BigInt64Array; // capacity [batch, maxPositions]
+  readonly inputIdsTensor: Tensor;
+  readonly positionIdsTensor: Tensor;
+
+  constructor(batch: number, maxPositions: number) {
+    this.inputIds = new BigInt64Array(batch);
+    this.positionIds = new BigInt64Array(batch);
+    this.mask = new BigInt64Array(batch * maxPositions);
+    this.inputIdsTensor = new Tensor('int64', this.inputIds, [batch, 1]);
+    this.positionIdsTensor = new Tensor('int64', this.positionIds, [batch, 1]);
+  }
+}
+
+/** Everything that describes the current rows; replaced as a whole after each successful run. */
+interface RowState {
+  readonly batch: PaddedBatch;
+  readonly cache: KvCache;
+  readonly buffers: StepBuffers;
+}
+
+/** GPT-2 ONNX KV-cache decoder on onnxruntime-node's CPU execution provider. */
+export class OrtNodeCpuSource implements LogitsSource {
+  readonly vocabSize: number;
+  readonly maxPositions: number;
+  private rows: RowState | undefined;
+  private disposed = false;
+
+  private constructor(
+    private readonly session: InferenceSession,
+    readonly info: BackendInfo,
+    private readonly config: Gpt2Config,
+  ) {
+    this.vocabSize = config.vocab_size;
+    this.maxPositions = config.n_positions;
+  }
+
+  /** Load `model.onnxPath` and check its I/O against config.json before any run. */
+  static async open(model: ModelDir, options: BackendOptions = {}): Promise<OrtNodeCpuSource> {
+    const { session, info } = await openCpuSession(model.onnxPath, options.threads);
+    try {
+      checkDecoderIo(session, model.config, {
+        onnxPath: model.onnxPath,
+        configPath: path.join(model.path, 'config.json'),
+      });
+    } catch (err) {
+      await session.release();
+      throw err;
+    }
+    return new OrtNodeCpuSource(session, info, model.config);
+  }
+
+  async prefill(rows: readonly (readonly number[])[], options: PrefillOptions = {}): Promise<Logits> {
+    this.checkUsable('prefill');
+    this.rows = undefined;
+    checkPrefillRows(this.info.id, rows, this.vocabSize, this.maxPositions);
+    const { batch, inputIds, positionIds } = PaddedBatch.fromRows(rows, this.config.eos_token_id);
+    const [size, length] = [batch.size, batch.length];
+    const buffers = new StepBuffers(size, this.maxPositions);
+    const empty = KvCache.empty(this.config.n_layer, size, this.config.n_head, this.headDim);
+    const feeds: Record<string, Tensor> = {
+      input_ids: new Tensor('int64', inputIds, [size, length]),
+      attention_mask: new Tensor('int64', batch.writeMask(buffers.mask), [size, length]),
+      position_ids: new Tensor('int64', positionIds, [size, length]),
+    };
+    empty.feedInto(feeds);
+    const out = await this.session.run(feeds);
+    this.rows = { batch, cache: empty.advanced(out), buffers };
+    const logits = (out.logits as Tensor).data as Float32Array; // [batch, length, vocab]
+    return options.allPositions
+      ? { batch: size, positions: length, vocab: this.vocabSize, data: logits }
+      : lastColumn(logits, size, length, this.vocabSize);
+  }
+
+  async step(tokens: readonly number[]): Promise<Logits> {
+    const rows = this.current('step');
+    const size = rows.batch.size;
+    const next = rows.batch.grown();
+    checkStepTokens(this.info.id, tokens, size, this.vocabSize, next.length, this.maxPositions);
+    const { buffers } = rows;
+    tokens.forEach((id, b) => {
+      buffers.inputIds[b] = BigInt(id);
+      buffers.positionIds[b] = BigInt(next.lastPosition(b));
+    });
+    const feeds: Record<string, Tensor> = {
+      input_ids: buffers.inputIdsTensor,
+      attention_mask: new Tensor('int64', next.writeMask(buffers.mask), [size, next.length]),
+      position_ids: buffers.positionIdsTensor,
+    };
+    rows.cache.feedInto(feeds);
+    const out = await this.session.run(feeds);
+    this.rows = { batch: next, cache: rows.cache.advanced(out), buffers };
+    // [batch, 1, vocab]: already exactly the step's answer, handed out without a copy.
+    return {
+      batch: size,
+      positions: 1,
+      vocab: this.vocabSize,
+      data: (out.logits as Tensor).data as Float32Array,
+    };
+  }
+
+  async reorder(sourceRows: readonly number[]): Promise<void> {
+    const rows = this.current('reorder');
+    checkReorder(this.info.id, sourceRows, rows.batch.size);
+    this.rows = {
+      batch: rows.batch.gather(sourceRows),
+      cache: rows.cache.gather(sourceRows),
+      buffers:
+        sourceRows.length === rows.batch.size
+          ? rows.buffers
+          : new StepBuffers(sourceRows.length, this.maxPositions),
+    };
+  }
+
+  reset(): void {
+    this.rows = undefined;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.rows = undefined;
+    await this.session.release();
+  }
+
+  private get headDim(): number {
+    return this.config.n_embd / this.config.n_head;
+  }
+
+  private checkUsable(op: string): void {
+    if (this.disposed) {
+      throw new UsageError(`${this.info.id}: ${op} called after dispose(); create a new source`);
+    }
+  }
+
+  private current(op: string): RowState {
+    this.checkUsable(op);
+    if (!this.rows) throw new UsageError(`${this.info.id}: ${op} called with no rows; call prefill first`);
+    return this.rows;
+  }
+}
+
+/** The last column of [batch, length, vocab] as [batch, 1, vocab]; copies only those rows. */
+function lastColumn(logits: Float32Array, batch: number, length: number, vocab: number): Logits {
+  if (length === 1) return { batch, positions: 1, vocab, data: logits };
+  const data = new Float32Array(batch * vocab);
+  for (let b = 0; b < batch; b++) {
+    const start = (b * length + length - 1) * vocab;
+    data.set(logits.subarray(start, start + vocab), b * vocab);
+  }
+  return { batch, positions: 1, vocab, data };
+}

@@ -1,0 +1,14 @@
+import { cpus } from 'node:os';
+import type { BackendInfo, ComputeDtype } from '../../harness/backend/contract.ts';
+
+/** What a TS-kernel backend runs on: this process's CPU, one thread, plain JavaScript. */
+export function tsKernelsInfo(id: string, dtype: ComputeDtype): BackendInfo {
+  return {
+    id,
+    device: `cpu (${cpus()[0]?.model ?? 'unknown model'})`,
+    executionProvider: 'ts-kernels',
+    dtype,
+    threads: 1,
+    versions: { node: process.versions.node },
+  };
+}

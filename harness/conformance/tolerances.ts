@@ -1,0 +1,30 @@
+import type { ComputeDtype } from '../backend/contract.ts';
+
+/**
+ * Largest |Δlogit| against the float64 reference that still counts as float noise, per compute
+ * dtype. float32 accumulates ~1e-7 relative error per op; on a 2-layer width-64 model with
+ * logits of magnitude ~10 the measured gap is ~1e-5, so 1e-4 leaves a 10× margin while
+ * catching real bugs (a wrong epsilon or position id moves logits by 1e-3 or more).
+ */
+export const LOGIT_TOLERANCE: Readonly<Record<ComputeDtype, number>> = {
+  float64: 1e-9,
+  float32: 1e-4,
+  float16: 5e-2,
+};
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length mismatch: ${a.length} vs ${b.length}`);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!);
+    // NaN never compares greater; make it the worst possible difference instead of ignoring it.
+    if (!(d <= max)) max = Number.isNaN(d) ? Number.POSITIVE_INFINITY : d;
+  }
+  return max;
+}
+
+export function bitwiseEqual(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}

@@ -1,0 +1,148 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { ModelDirError } from '../errors.ts';
+import {
+  EMBEDDED_MODEL_NAMES,
+  ensureEmbeddedModel,
+  isEmbeddedModelName,
+} from '../model-gen/embedded-models.ts';
+import { type Gpt2Config, parseGpt2Config } from './gpt2-config.ts';
+import type { ModelDir } from './model-dir.ts';
+import { readSafetensorsSpecs } from './safetensors.ts';
+
+/** Every file a model dir needs, with how a user gets it (messages quote this). */
+const REQUIRED_FILES: readonly (readonly [file: string, howToGet: string])[] = [
+  ['config.json', 'save it with model.save_pretrained(dir) or optimum-cli export onnx'],
+  [
+    'generation_config.json',
+    'save it with model.generation_config.save_pretrained(dir), or write {"eos_token_id": <id>}',
+  ],
+  ['tokenizer.json', 'save the fast tokenizer with AutoTokenizer.from_pretrained(...).save_pretrained(dir)'],
+  ['tokenizer_config.json', 'it is written next to tokenizer.json by tokenizer.save_pretrained(dir)'],
+  [
+    'onnx/model.onnx',
+    'export with `optimum-cli export onnx --task text-generation-with-past --model <model> <out>` ' +
+      'and move model.onnx into onnx/',
+  ],
+  ['model.safetensors', 'save it with model.save_pretrained(dir) (safetensors is the default)'],
+];
+
+/**
+ * Load and validate a model directory in the Hugging Face layout (see model-dir.ts), or build and
+ * load an embedded model by name. A bare embedded name (`tiny-gpt2`) means the embedded model; to
+ * load a local directory of the same name, write it as a path (`./tiny-gpt2`).
+ */
+export async function loadModelDir(pathOrName: string): Promise<ModelDir> {
+  if (isEmbeddedModelName(pathOrName)) {
+    return readModelDir(await ensureEmbeddedModel(pathOrName), pathOrName);
+  }
+  const dir = resolve(pathOrName);
+  if (!existsSync(dir)) {
+    throw new ModelDirError(
+      `model ${JSON.stringify(pathOrName)}: no such directory (${dir}) and not an embedded model name; ` +
+        `embedded: ${EMBEDDED_MODEL_NAMES.join(', ')}`,
+    );
+  }
+  if (!statSync(dir).isDirectory()) {
+    throw new ModelDirError(
+      `model ${JSON.stringify(pathOrName)} is a file; pass the directory that holds config.json`,
+    );
+  }
+  return readModelDir(dir, basename(dir));
+}
+
+function readModelDir(dir: string, name: string): ModelDir {
+  const missing = REQUIRED_FILES.filter(([file]) => !existsSync(join(dir, file)));
+  if (missing.length > 0) {
+    throw new ModelDirError(
+      `model dir ${dir} is missing ${missing.map(([file]) => file).join(', ')}. ` +
+        missing.map(([file, howToGet]) => `${file}: ${howToGet}.`).join(' '),
+    );
+  }
+  const configPath = join(dir, 'config.json');
+  const config = parseGpt2Config(readJson(configPath), configPath);
+  const generationConfigPath = join(dir, 'generation_config.json');
+  const generationConfig = readJson(generationConfigPath);
+  if (typeof generationConfig !== 'object' || generationConfig === null || Array.isArray(generationConfig)) {
+    throw new ModelDirError(`${generationConfigPath}: expected a JSON object; fix or re-save the file`);
+  }
+  // Parsed here so a broken tokenizer fails at load, not in the middle of a run.
+  readJson(join(dir, 'tokenizer.json'));
+  readJson(join(dir, 'tokenizer_config.json'));
+
+  const safetensorsPath = join(dir, 'model.safetensors');
+  checkWeightsMatchConfig(config, readSafetensorsSpecs(safetensorsPath), safetensorsPath);
+  return {
+    path: dir,
+    name,
+    config,
+    generationConfig: generationConfig as Record<string, unknown>,
+    onnxPath: join(dir, 'onnx', 'model.onnx'),
+    safetensorsPath,
+  };
+}
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new ModelDirError(`${path} is not valid JSON (${(e as Error).message}); fix or re-save the file`);
+  }
+}
+
+/**
+ * Check that `tensors` (names without the `transformer.` prefix) hold every GPT-2 parameter with
+ * the shape `config` implies, so a config.json from another model fails here with a message
+ * instead of as garbage logits. `file` is the weights file named in messages.
+ */
+export function checkWeightsMatchConfig(
+  config: Gpt2Config,
+  tensors: ReadonlyMap<string, { readonly shape: readonly number[] }>,
+  file: string,
+): void {
+  const { vocab_size: V, n_positions: P, n_embd: C, n_inner: F, n_layer: L } = config;
+  const expected: [name: string, dims: string, shape: number[]][] = [
+    ['wte.weight', '[vocab_size, n_embd]', [V, C]],
+    ['wpe.weight', '[n_positions, n_embd]', [P, C]],
+  ];
+  for (let i = 0; i < L; i++) {
+    const h = `h.${i}`;
+    expected.push(
+      [`${h}.ln_1.weight`, '[n_embd]', [C]],
+      [`${h}.ln_1.bias`, '[n_embd]', [C]],
+      [`${h}.attn.c_attn.weight`, '[n_embd, 3·n_embd]', [C, 3 * C]],
+      [`${h}.attn.c_attn.bias`, '[3·n_embd]', [3 * C]],
+      [`${h}.attn.c_proj.weight`, '[n_embd, n_embd]', [C, C]],
+      [`${h}.attn.c_proj.bias`, '[n_embd]', [C]],
+      [`${h}.ln_2.weight`, '[n_embd]', [C]],
+      [`${h}.ln_2.bias`, '[n_embd]', [C]],
+      [`${h}.mlp.c_fc.weight`, '[n_embd, n_inner]', [C, F]],
+      [`${h}.mlp.c_fc.bias`, '[n_inner]', [F]],
+      [`${h}.mlp.c_proj.weight`, '[n_inner, n_embd]', [F, C]],
+      [`${h}.mlp.c_proj.bias`, '[n_embd]', [C]],
+    );
+  }
+  expected.push(['ln_f.weight', '[n_embd]', [C]], ['ln_f.bias', '[n_embd]', [C]]);
+  if (!config.tie_word_embeddings) expected.push(['lm_head.weight', '[vocab_size, n_embd]', [V, C]]);
+
+  const mismatch = 'config.json and the weights come from different models; re-export them together';
+  for (const [name, dims, shape] of expected) {
+    const tensor = tensors.get(name);
+    if (tensor === undefined) {
+      // A whole layer missing (its first tensor) means config.json has too many layers.
+      const why = /^h\.\d+\.ln_1\.weight$/.test(name) ? `config.json says n_layer ${L} but ` : '';
+      throw new ModelDirError(`${why}${file} has no ${name}; ${mismatch}`);
+    }
+    if (tensor.shape.length !== shape.length || tensor.shape.some((d, i) => d !== shape[i])) {
+      throw new ModelDirError(
+        `${file}: ${name} has shape [${tensor.shape.join(', ')}] but config.json implies ${dims} = ` +
+          `[${shape.join(', ')}]; ${mismatch}`,
+      );
+    }
+  }
+  if (tensors.has(`h.${L}.ln_1.weight`)) {
+    throw new ModelDirError(
+      `config.json says n_layer ${L} but ${file} also has h.${L}.ln_1.weight; ${mismatch}`,
+    );
+  }
+}

@@ -1,0 +1,116 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadModelDir } from '../../harness/model/load-model-dir.ts';
+import { runCli } from '../helpers/run-cli.ts';
+
+const scratch = mkdtempSync(join(tmpdir(), 'decode-harness-cli-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('decode-harness CLI', () => {
+  it('backends lists every id with availability', () => {
+    const run = runCli(['backends']);
+    expect(run.code).toBe(0);
+    for (const id of ['ts:f64', 'ts:f32', 'ort-node:cpu']) expect(run.stdout).toContain(id);
+  });
+
+  it('generate --json prints one schema-tagged object with the documented fields', () => {
+    const run = runCli([
+      'generate',
+      '--prompt',
+      'Hello, world',
+      '--backend',
+      'ts:f32',
+      '--max-new-tokens',
+      '6',
+      '--json',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout);
+    expect(out.schema).toBe('decode-harness/generate@1');
+    expect(out.backend.id).toBe('ts:f32');
+    expect(out.promptIds.length).toBeGreaterThan(0);
+    expect(out.tokenIds).toHaveLength(out.steps.length);
+    expect(out.steps[0]).toMatchObject({ id: out.tokenIds[0] });
+    expect(out.steps[0].top[0][0]).toBe(out.tokenIds[0]); // greedy picks rank 1
+    const sum = out.steps.reduce((s: number, step: { logprob: number }) => s + step.logprob, 0);
+    expect(out.totalLogprob).toBeCloseTo(sum, 12);
+    expect(typeof out.text).toBe('string');
+  });
+
+  it('trace prints the token document, the per-step table and the total logprob', () => {
+    const run = runCli([
+      'trace',
+      '--prompt',
+      'The quick brown',
+      '--backend',
+      'ts:f64',
+      '--max-new-tokens',
+      '3',
+      '--top',
+      '4',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('[The][ quick][ brown]');
+    expect(run.stdout).toMatch(/rank\s+id\s+token\s+prob\s+cum\.prob\s+logprob/);
+    expect(run.stdout).toContain('step 3:');
+    expect(run.stdout).toMatch(/total logprob -?\d+\.\d+ nats over 3 tokens/);
+  });
+
+  describe('bad input: exit 2, one clear line, no stack', () => {
+    const cases: [string, string[], RegExp][] = [
+      ['unknown command', ['frobnicate'], /unknown command "frobnicate"/],
+      [
+        'unknown backend',
+        ['generate', '--prompt', 'x', '--backend', 'gpu:magic'],
+        /unknown backend id "gpu:magic"; known ids/,
+      ],
+      ['empty prompt', ['generate', '--prompt', '', '--backend', 'ts:f32'], /encodes to no tokens/],
+      ['missing prompt', ['generate', '--backend', 'ts:f32'], /--prompt TEXT is required/],
+      [
+        'bad number',
+        ['generate', '--prompt', 'x', '--max-new-tokens', 'ten'],
+        /--max-new-tokens "ten" must be a whole number/,
+      ],
+      ['unknown option', ['generate', '--prompt', 'x', '--temprature', '1'], /Unknown option '--temprature'/],
+      [
+        'missing model dir',
+        ['generate', '--prompt', 'x', '--model', '/nonexistent/model'],
+        /\/nonexistent\/model/,
+      ],
+      [
+        'prompt longer than n_positions',
+        ['generate', '--prompt', 'word '.repeat(300), '--backend', 'ts:f32'],
+        /but the model holds at most 256 positions/,
+      ],
+      [
+        'unknown strategy',
+        ['generate', '--prompt', 'x', '--strategy', 'nucleus'],
+        /--strategy "nucleus" is not supported/,
+      ],
+    ];
+    it.each(cases)('%s', (_name, args, message) => {
+      const run = runCli(args);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    });
+
+    it('a malformed config.json names the file', async () => {
+      const model = await loadModelDir('tiny-gpt2');
+      const dir = join(scratch, 'broken-config');
+      cpSync(model.path, dir, { recursive: true });
+      writeFileSync(join(dir, 'config.json'), '{ "model_type": "gpt2", ');
+      const run = runCli(['generate', '--prompt', 'x', '--model', dir]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('config.json');
+    });
+
+    it('--verbose adds the stack', () => {
+      const run = runCli(['generate', '--prompt', 'x', '--backend', 'gpu:magic', '--verbose']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/\n\s+at /);
+    });
+  });
+});

@@ -1,0 +1,80 @@
+import type { InferenceSession } from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { checkDecoderIo } from '../../backends/ort-node/decoder-io.ts';
+import { ModelDirError } from '../../harness/errors.ts';
+import type { Gpt2Config } from '../../harness/model/gpt2-config.ts';
+
+type Metadata = InferenceSession.ValueMetadata;
+
+const CONFIG = { vocab_size: 97, n_embd: 16, n_head: 2, n_layer: 1 } as Gpt2Config;
+const WHERE = { onnxPath: 'm/onnx/model.onnx', configPath: 'm/config.json' };
+const tensor = (name: string, type: 'int64' | 'float32', shape: (number | string)[]): Metadata => ({
+  name,
+  isTensor: true,
+  type,
+  shape,
+});
+const cache = ['batch_size', 2, 'past_sequence_length', 8];
+
+/** The I/O of a one-layer Optimum GPT-2 export for CONFIG. */
+const INPUTS: readonly Metadata[] = [
+  tensor('input_ids', 'int64', ['batch_size', 'sequence_length']),
+  tensor('attention_mask', 'int64', ['batch_size', 'total_sequence_length']),
+  tensor('position_ids', 'int64', ['batch_size', 'sequence_length']),
+  tensor('past_key_values.0.key', 'float32', cache),
+  tensor('past_key_values.0.value', 'float32', cache),
+];
+const OUTPUTS: readonly Metadata[] = [
+  tensor('logits', 'float32', ['batch_size', 'sequence_length', 97]),
+  tensor('present.0.key', 'float32', cache),
+  tensor('present.0.value', 'float32', cache),
+];
+
+function check(inputs: readonly Metadata[], outputs: readonly Metadata[] = OUTPUTS): () => void {
+  return () => checkDecoderIo({ inputMetadata: inputs, outputMetadata: outputs }, CONFIG, WHERE);
+}
+
+describe('checkDecoderIo', () => {
+  it('accepts an Optimum-style KV-cache decoder that agrees with config.json', () => {
+    expect(check(INPUTS)).not.toThrow();
+  });
+
+  it('names the graph, config.json and both values on every mismatch', () => {
+    const replace = (list: readonly Metadata[], i: number, m: Metadata) =>
+      list.map((x, j) => (j === i ? m : x));
+    const cases: [() => void, RegExp][] = [
+      [
+        check([...INPUTS, tensor('use_cache_branch', 'int64', [1])]),
+        /graph input "use_cache_branch" is not one the decoder feeds \(input_ids, attention_mask/,
+      ],
+      [check(INPUTS.slice(0, 4)), /the graph has no input "past_key_values.0.value"/],
+      [
+        check(INPUTS, OUTPUTS.slice(0, 1)),
+        /the graph has 0 layers of present outputs but config n_layer is 1/,
+      ],
+      [
+        check(replace(INPUTS, 0, tensor('input_ids', 'float32', ['b', 's']))),
+        /input input_ids is float32, expected int64/,
+      ],
+      [
+        check(replace(INPUTS, 2, { name: 'position_ids', isTensor: false })),
+        /input position_ids is not a tensor/,
+      ],
+      [
+        check(replace(INPUTS, 1, tensor('attention_mask', 'int64', ['b']))),
+        /input attention_mask has rank 1 \[b\], expected rank 2/,
+      ],
+      [
+        check(replace(INPUTS, 3, tensor('past_key_values.0.key', 'float32', ['b', 2, 'p', 4]))),
+        /input past_key_values.0.key has dim 3 = 4 \[b, 2, p, 4\], config implies 8/,
+      ],
+    ];
+    for (const [run, message] of cases) {
+      expect(run).toThrow(ModelDirError);
+      expect(run).toThrow(message);
+      expect(run).toThrow(
+        /^m\/onnx\/model\.onnx does not match m\/config\.json: .*; re-export the model or fix config\.json$/,
+      );
+    }
+  });
+});
