@@ -24,7 +24,7 @@ const args = minimist(process.argv.slice(2), {
   boolean: ['update-manifest', 'help'],
   unknown: (arg) => {
     if (!arg.startsWith('-')) return true;
-    echo(`unknown option ${arg}; ${USAGE}`);
+    console.error(`unknown option ${arg}; ${USAGE}`);
     process.exit(2);
   },
 });
@@ -35,7 +35,7 @@ if (args.help) {
 const names = args._.length > 0 ? args._.map(String) : [...EMBEDDED_MODEL_NAMES];
 const unknownNames = names.filter((n) => !EMBEDDED_MODEL_NAMES.includes(n));
 if (unknownNames.length > 0) {
-  echo(`unknown model ${unknownNames.join(', ')}; embedded: ${EMBEDDED_MODEL_NAMES.join(', ')}`);
+  console.error(`unknown model ${unknownNames.join(', ')}; embedded: ${EMBEDDED_MODEL_NAMES.join(', ')}`);
   process.exit(2);
 }
 
@@ -67,7 +67,7 @@ for (const name of names) {
 }
 
 if (differences > 0 && !args['update-manifest']) {
-  echo(
+  console.error(
     `${differences} file(s) differ from the committed manifests. If the generator changed on purpose, ` +
       'rerun with --update-manifest and commit the manifests; otherwise the build is not reproducible here.',
   );
