@@ -3,8 +3,14 @@ import { UsageError } from '../errors.ts';
 
 export type OptionSpec = Record<
   string,
-  { type: 'string' | 'boolean'; short?: string; default?: string | boolean }
+  { type: 'string' | 'boolean'; short?: string; default?: string | boolean; multiple?: boolean }
 >;
+
+type OptionValue<O> = O extends { type: 'boolean' }
+  ? boolean
+  : O extends { multiple: true }
+    ? string[]
+    : string;
 
 /** Options every command accepts. */
 export const COMMON_OPTIONS = {
@@ -18,7 +24,7 @@ export function parseCommandArgs<T extends OptionSpec>(
   command: string,
   argv: readonly string[],
   options: T,
-): { values: { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string } } {
+): { values: { [K in keyof T]?: OptionValue<T[K]> } } {
   const invocation = command ? `decode-harness ${command}` : 'decode-harness';
   try {
     const { values, positionals } = parseArgs({

@@ -14,7 +14,8 @@ export function generationJson(session: DecodeSession, result: DecodeResult, com
     text: session.tokenizer.decode(s.tokenIds),
     totalLogprob: s.totalLogprob,
     finishReason: s.finishReason,
-    steps: s.steps.map((step) => ({ id: step.id, logprob: step.logprob, top: step.top })),
+    steps: s.steps,
+    ...(s.score === undefined ? {} : { score: s.score }),
   }));
   const best = sequences[0]!;
   return {
@@ -23,6 +24,7 @@ export function generationJson(session: DecodeSession, result: DecodeResult, com
     model: { name: session.model.name, path: session.model.path },
     backend: session.source.info,
     strategy: result.strategy,
+    config: result.config,
     promptIds: result.promptIds,
     promptTokens: result.promptIds.map((id) => session.tokenizer.tokenText(id)),
     tokenIds: best.tokenIds,
@@ -30,6 +32,7 @@ export function generationJson(session: DecodeSession, result: DecodeResult, com
     steps: best.steps,
     totalLogprob: best.totalLogprob,
     sequences,
+    ...(result.beamSteps ? { beamSteps: result.beamSteps } : {}),
     timing: result.timing,
   };
 }

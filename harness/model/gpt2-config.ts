@@ -1,4 +1,5 @@
 import { ModelDirError } from '../errors.ts';
+import { configObject, positiveInt, positiveNumber, tokenId } from './config-fields.ts';
 
 /**
  * The subset of Hugging Face's GPT2Config the harness needs, with HF's field names.
@@ -22,22 +23,9 @@ export interface Gpt2Config {
   readonly eos_token_id: number;
 }
 
-function positiveInt(raw: Record<string, unknown>, key: string, file: string): number {
-  const v = raw[key];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-    throw new ModelDirError(
-      `${file}: "${key}" must be a positive integer, got ${JSON.stringify(v)}; fix the value in ${file}`,
-    );
-  }
-  return v;
-}
-
 /** Validate a parsed config.json as GPT-2; `file` is the path used in messages. */
 export function parseGpt2Config(raw: unknown, file: string): Gpt2Config {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new ModelDirError(`${file}: expected a JSON object; regenerate or re-export the model`);
-  }
-  const r = raw as Record<string, unknown>;
+  const r = configObject(raw, file);
   if (r.model_type !== 'gpt2') {
     throw new ModelDirError(
       `${file}: model_type ${JSON.stringify(r.model_type)} is not supported; supported: "gpt2"`,
@@ -58,22 +46,7 @@ export function parseGpt2Config(raw: unknown, file: string): Gpt2Config {
   }
   const n_inner =
     r.n_inner === null || r.n_inner === undefined ? 4 * n_embd : positiveInt(r, 'n_inner', file);
-  const eps = r.layer_norm_epsilon ?? 1e-5;
-  if (typeof eps !== 'number' || !(eps > 0)) {
-    throw new ModelDirError(
-      `${file}: layer_norm_epsilon must be a positive number, got ${JSON.stringify(eps)}`,
-    );
-  }
   const vocab_size = positiveInt(r, 'vocab_size', file);
-  const tokenId = (key: string): number => {
-    const v = r[key] ?? vocab_size - 1;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= vocab_size) {
-      throw new ModelDirError(
-        `${file}: ${key} ${JSON.stringify(v)} is not a token id below vocab_size ${vocab_size}`,
-      );
-    }
-    return v;
-  };
   return {
     model_type: 'gpt2',
     vocab_size,
@@ -82,10 +55,10 @@ export function parseGpt2Config(raw: unknown, file: string): Gpt2Config {
     n_layer: positiveInt(r, 'n_layer', file),
     n_head,
     n_inner,
-    layer_norm_epsilon: eps,
+    layer_norm_epsilon: positiveNumber(r, 'layer_norm_epsilon', 1e-5, file),
     activation_function: 'gelu_new',
     tie_word_embeddings: r.tie_word_embeddings !== false,
-    bos_token_id: tokenId('bos_token_id'),
-    eos_token_id: tokenId('eos_token_id'),
+    bos_token_id: tokenId(r, 'bos_token_id', vocab_size - 1, vocab_size, file),
+    eos_token_id: tokenId(r, 'eos_token_id', vocab_size - 1, vocab_size, file),
   };
 }

@@ -6,8 +6,9 @@ import {
   ensureEmbeddedModel,
   isEmbeddedModelName,
 } from '../model-gen/embedded-models.ts';
-import { type Gpt2Config, parseGpt2Config } from './gpt2-config.ts';
+import { parseModelConfig } from './model-config.ts';
 import type { ModelDir } from './model-dir.ts';
+import { checkWeightsMatchConfig } from './parameter-layout.ts';
 import { readSafetensorsSpecs } from './safetensors.ts';
 
 /** Every file a model dir needs, with how a user gets it (messages quote this). */
@@ -60,7 +61,7 @@ function readModelDir(dir: string, name: string): ModelDir {
     );
   }
   const configPath = join(dir, 'config.json');
-  const config = parseGpt2Config(readJson(configPath), configPath);
+  const config = parseModelConfig(readJson(configPath), configPath);
   const generationConfigPath = join(dir, 'generation_config.json');
   const generationConfig = readJson(generationConfigPath);
   if (typeof generationConfig !== 'object' || generationConfig === null || Array.isArray(generationConfig)) {
@@ -87,62 +88,5 @@ function readJson(path: string): unknown {
     return JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
     throw new ModelDirError(`${path} is not valid JSON (${(e as Error).message}); fix or re-save the file`);
-  }
-}
-
-/**
- * Check that `tensors` (names without the `transformer.` prefix) hold every GPT-2 parameter with
- * the shape `config` implies, so a config.json from another model fails here with a message
- * instead of as garbage logits. `file` is the weights file named in messages.
- */
-export function checkWeightsMatchConfig(
-  config: Gpt2Config,
-  tensors: ReadonlyMap<string, { readonly shape: readonly number[] }>,
-  file: string,
-): void {
-  const { vocab_size: V, n_positions: P, n_embd: C, n_inner: F, n_layer: L } = config;
-  const expected: [name: string, dims: string, shape: number[]][] = [
-    ['wte.weight', '[vocab_size, n_embd]', [V, C]],
-    ['wpe.weight', '[n_positions, n_embd]', [P, C]],
-  ];
-  for (let i = 0; i < L; i++) {
-    const h = `h.${i}`;
-    expected.push(
-      [`${h}.ln_1.weight`, '[n_embd]', [C]],
-      [`${h}.ln_1.bias`, '[n_embd]', [C]],
-      [`${h}.attn.c_attn.weight`, '[n_embd, 3·n_embd]', [C, 3 * C]],
-      [`${h}.attn.c_attn.bias`, '[3·n_embd]', [3 * C]],
-      [`${h}.attn.c_proj.weight`, '[n_embd, n_embd]', [C, C]],
-      [`${h}.attn.c_proj.bias`, '[n_embd]', [C]],
-      [`${h}.ln_2.weight`, '[n_embd]', [C]],
-      [`${h}.ln_2.bias`, '[n_embd]', [C]],
-      [`${h}.mlp.c_fc.weight`, '[n_embd, n_inner]', [C, F]],
-      [`${h}.mlp.c_fc.bias`, '[n_inner]', [F]],
-      [`${h}.mlp.c_proj.weight`, '[n_inner, n_embd]', [F, C]],
-      [`${h}.mlp.c_proj.bias`, '[n_embd]', [C]],
-    );
-  }
-  expected.push(['ln_f.weight', '[n_embd]', [C]], ['ln_f.bias', '[n_embd]', [C]]);
-  if (!config.tie_word_embeddings) expected.push(['lm_head.weight', '[vocab_size, n_embd]', [V, C]]);
-
-  const mismatch = 'config.json and the weights come from different models; re-export them together';
-  for (const [name, dims, shape] of expected) {
-    const tensor = tensors.get(name);
-    if (tensor === undefined) {
-      // A whole layer missing (its first tensor) means config.json has too many layers.
-      const why = /^h\.\d+\.ln_1\.weight$/.test(name) ? `config.json says n_layer ${L} but ` : '';
-      throw new ModelDirError(`${why}${file} has no ${name}; ${mismatch}`);
-    }
-    if (tensor.shape.length !== shape.length || tensor.shape.some((d, i) => d !== shape[i])) {
-      throw new ModelDirError(
-        `${file}: ${name} has shape [${tensor.shape.join(', ')}] but config.json implies ${dims} = ` +
-          `[${shape.join(', ')}]; ${mismatch}`,
-      );
-    }
-  }
-  if (tensors.has(`h.${L}.ln_1.weight`)) {
-    throw new ModelDirError(
-      `config.json says n_layer ${L} but ${file} also has h.${L}.ln_1.weight; ${mismatch}`,
-    );
   }
 }

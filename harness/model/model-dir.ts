@@ -1,4 +1,4 @@
-import type { Gpt2Config } from './gpt2-config.ts';
+import type { ModelConfig } from './model-config.ts';
 
 /**
  * A validated model directory in the Hugging Face layout:
@@ -11,7 +11,8 @@ export interface ModelDir {
   readonly path: string;
   /** Embedded model name (e.g. `tiny-gpt2`) or the directory's basename. */
   readonly name: string;
-  readonly config: Gpt2Config;
+  /** config.json, validated; the family is `config.model_type`. */
+  readonly config: ModelConfig;
   /** generation_config.json as written (HF names); validated by the decode config parser. */
   readonly generationConfig: Readonly<Record<string, unknown>>;
   readonly onnxPath: string;

@@ -1,7 +1,15 @@
 import { UsageError } from '../errors.ts';
 
 /** seedrandom 3.0.5's generators, by the names its own package uses ('arc4' is its default export). */
-export const seedrandomAlgorithms = ['alea', 'arc4', 'tychei', 'xor128', 'xor4096', 'xorshift7', 'xorwow'] as const;
+export const seedrandomAlgorithms = [
+  'alea',
+  'arc4',
+  'tychei',
+  'xor128',
+  'xor4096',
+  'xorshift7',
+  'xorwow',
+] as const;
 export type SeedrandomAlgorithm = (typeof seedrandomAlgorithms)[number];
 
 /** 'mt19937' is CPython's `random` (and transformers.js's), for the transformers.js-compatible mode. */

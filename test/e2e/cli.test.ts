@@ -71,7 +71,38 @@ describe('decode-harness CLI', () => {
       [
         'bad number',
         ['generate', '--prompt', 'x', '--max-new-tokens', 'ten'],
-        /--max-new-tokens "ten" must be a whole number/,
+        /--max-new-tokens "ten" is not a number/,
+      ],
+      [
+        'fractional count',
+        ['generate', '--prompt', 'x', '--max-new-tokens', '2.5'],
+        /--max-new-tokens 2.5 must be a whole number ≥ 1/,
+      ],
+      [
+        'top-p out of range',
+        ['generate', '--prompt', 'x', '--do-sample', '--seed', '1', '--top-p', '1.5'],
+        /--top-p 1.5 must be in \(0, 1\]/,
+      ],
+      ['sampling without a seed', ['generate', '--prompt', 'x', '--do-sample'], /sampling needs --seed N/],
+      [
+        'beam sampling',
+        ['generate', '--prompt', 'x', '--num-beams', '2', '--do-sample', '--seed', '1'],
+        /beam sampling, which is not supported/,
+      ],
+      [
+        'beam shorthand without width',
+        ['generate', '--prompt', 'x', '--strategy', 'beam'],
+        /--strategy beam needs --num-beams N/,
+      ],
+      [
+        'too many return sequences',
+        ['generate', '--prompt', 'x', '--num-beams', '2', '--num-return-sequences', '3'],
+        /--num-return-sequences 3 is more than --num-beams 2/,
+      ],
+      [
+        'unknown rng',
+        ['generate', '--prompt', 'x', '--do-sample', '--seed', '1', '--rng', 'dice'],
+        /rng algorithm "dice" is unknown/,
       ],
       ['unknown option', ['generate', '--prompt', 'x', '--temprature', '1'], /Unknown option '--temprature'/],
       [

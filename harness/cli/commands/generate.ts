@@ -1,12 +1,14 @@
-import { greedy } from '../../decode/greedy.ts';
+import { decode } from '../../decode/decode.ts';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args.ts';
-import { DECODE_OPTIONS, greedyConfigFrom } from '../decode-options.ts';
+import { DECODE_OPTIONS, DECODE_OPTIONS_HELP, generationConfigFrom } from '../decode-options.ts';
 import { openDecodeSession, SESSION_OPTIONS } from '../decode-session.ts';
-import { generationJson } from '../generation-json.ts';
+import { GENERATE_SCHEMA, generationJson } from '../generation-json.ts';
 
-const HELP = `decode-harness generate --prompt TEXT [--model DIR|NAME] [--backend ID] [--threads N]
-                         [--strategy greedy] [--max-new-tokens N] [--json]
-Prints the prompt's continuation. --json prints one schema-tagged object (${'decode-harness/generate@1'}).`;
+const HELP = `decode-harness generate --prompt TEXT [--model DIR|NAME] [--backend ID] [--threads N] [decode options] [--json]
+Prints the prompt's continuation (every returned sequence, best first).
+--json prints one schema-tagged object (${GENERATE_SCHEMA}) on stdout.
+
+${DECODE_OPTIONS_HELP}`;
 
 export async function runGenerate(argv: readonly string[]): Promise<number> {
   const { values } = parseCommandArgs('generate', argv, {
@@ -20,15 +22,20 @@ export async function runGenerate(argv: readonly string[]): Promise<number> {
   }
   const session = await openDecodeSession(values);
   try {
-    const config = greedyConfigFrom(values, session.model, 5);
-    const result = await greedy(session.source, session.promptIds, config);
+    const config = generationConfigFrom(values, session.model);
+    const textOf = (ids: readonly number[]) => session.tokenizer.decode(ids);
+    const result = await decode(session.source, session.promptIds, config, { textOf });
     if (values.json) {
       process.stdout.write(`${JSON.stringify(generationJson(session, result, 'generate'))}\n`);
-    } else {
-      const best = result.sequences[0]!;
-      process.stdout.write(
-        `${session.tokenizer.decode(session.promptIds)}${session.tokenizer.decode(best.tokenIds)}\n`,
-      );
+      return 0;
+    }
+    const prompt = textOf(session.promptIds);
+    for (const [i, sequence] of result.sequences.entries()) {
+      if (result.sequences.length > 1) {
+        const score = sequence.score === undefined ? '' : `, score ${sequence.score.toFixed(4)}`;
+        process.stdout.write(`--- sequence ${i + 1} (logprob ${sequence.totalLogprob.toFixed(4)}${score})\n`);
+      }
+      process.stdout.write(`${prompt}${textOf(sequence.tokenIds)}\n`);
     }
     return 0;
   } finally {

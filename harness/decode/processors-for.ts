@@ -1,0 +1,17 @@
+import type { GenerationConfig } from './generation-config.ts';
+import { createProcessorChain, type ProcessorChain } from './processors/processor-chain.ts';
+
+/** The HF processor chain a resolved config asks for (warpers only when sampling, as in HF). */
+export function processorsFor(config: GenerationConfig, sampling: boolean): ProcessorChain {
+  return createProcessorChain({
+    repetitionPenalty: config.repetition_penalty,
+    noRepeatNgramSize: config.no_repeat_ngram_size,
+    minNewTokens: config.min_new_tokens,
+    eosTokenIds: config.eos_token_id,
+    doSample: sampling,
+    temperature: config.temperature,
+    topK: config.top_k,
+    topP: config.top_p,
+    minP: config.min_p,
+  });
+}

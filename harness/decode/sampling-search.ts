@@ -1,0 +1,100 @@
+import { type LogitsSource, logitsRow } from '../backend/contract.ts';
+import { createRng } from '../rng/seeded-rng.ts';
+import type { DecodeResult, FinishReason, SequenceResult, StepRecord } from './decode-result.ts';
+import type { GenerationConfig } from './generation-config.ts';
+import { inverseCdfChoice } from './inverse-cdf.ts';
+import { logSoftmax } from './log-softmax.ts';
+import { processorsFor } from './processors-for.ts';
+import { stepRecord } from './step-record.ts';
+import { stopAfter, type TextOf } from './stopping.ts';
+import { argmax } from './top-k.ts';
+
+/** One live row of the batch. */
+interface Row {
+  readonly generated: number[];
+  readonly steps: StepRecord[];
+  finishReason: FinishReason | null;
+}
+
+/**
+ * HF's `_sample` loop, for greedy and multinomial sampling: per step, raw logits → processors →
+ * argmax (greedy, ties to the lowest id) or one coin per row by inverse CDF (sampling). With
+ * num_return_sequences N the prompt runs as N rows; rows that finish leave the batch (reorder), so
+ * the backend never computes tokens nobody reads. One RNG stream per call; coins are drawn per step
+ * in row order.
+ */
+export async function samplingSearch(
+  source: LogitsSource,
+  promptIds: readonly number[],
+  config: GenerationConfig,
+  sampling: boolean,
+  recordTopK: number,
+  textOf?: TextOf,
+): Promise<DecodeResult> {
+  const chain = processorsFor(config, sampling);
+  const rng = sampling ? createRng({ algorithm: config.rng, seed: config.seed }) : null;
+  const rowCount = sampling ? config.num_return_sequences : 1;
+  const rows: Row[] = Array.from({ length: rowCount }, () => ({
+    generated: [],
+    steps: [],
+    finishReason: null,
+  }));
+  let live = rows.map((_, r) => r); // batch row b holds rows[live[b]]
+  const stepMs: number[] = [];
+  let choiceMs = 0;
+
+  let t0 = performance.now();
+  let logits = await source.prefill([promptIds]);
+  if (rowCount > 1) await source.reorder(live.map(() => 0));
+  const prefillMs = performance.now() - t0;
+
+  for (let n = 0; n < config.max_new_tokens; n++) {
+    t0 = performance.now();
+    const next: number[] = [];
+    for (const [b, r] of live.entries()) {
+      const row = rows[r]!;
+      const raw = logitsRow(logits, logits.batch === 1 ? 0 : b); // right after prefill every row shares row 0
+      const where = `${source.info.id} step ${n}${rowCount > 1 ? ` row ${r}` : ''}`;
+      const rawLogprobs = logSoftmax(raw, where);
+      const scores = Float64Array.from(raw);
+      chain.apply(scores, { ids: [...promptIds, ...row.generated], promptLength: promptIds.length });
+      if (rng) {
+        const choice = inverseCdfChoice(scores, rng.next());
+        row.steps.push(stepRecord(rawLogprobs, choice.id, recordTopK, choice));
+        row.generated.push(choice.id);
+      } else {
+        const id = argmax(scores);
+        row.steps.push(stepRecord(rawLogprobs, id, recordTopK));
+        row.generated.push(id);
+      }
+      row.finishReason = stopAfter(config, row.generated, textOf);
+      next.push(row.generated[row.generated.length - 1]!);
+    }
+    choiceMs += performance.now() - t0;
+    if (n + 1 === config.max_new_tokens) break;
+
+    const keep = live.map((r, b) => (rows[r]!.finishReason === null ? b : -1)).filter((b) => b >= 0);
+    if (keep.length === 0) break;
+    t0 = performance.now();
+    if (keep.length < live.length) {
+      await source.reorder(keep);
+      live = keep.map((b) => live[b]!);
+    }
+    logits = await source.step(keep.map((b) => next[b]!));
+    stepMs.push(performance.now() - t0);
+  }
+
+  const sequences: SequenceResult[] = rows.map((row) => ({
+    tokenIds: row.generated,
+    steps: row.steps,
+    totalLogprob: row.steps.reduce((sum, s) => sum + s.logprob, 0),
+    finishReason: row.finishReason ?? 'max_new_tokens',
+  }));
+  return {
+    strategy: sampling ? 'sample' : 'greedy',
+    config,
+    promptIds: [...promptIds],
+    sequences,
+    timing: { prefillMs, stepMs, choiceMs },
+  };
+}
