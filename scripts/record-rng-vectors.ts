@@ -38,4 +38,7 @@ const text = `${JSON.stringify(
 )}\n`;
 const before = await readFile(outPath, 'utf8').catch(() => '');
 await writeFile(outPath, text);
-console.log(before === text ? 'unchanged' : before === '' ? 'written' : 'CHANGED (review the diff)', outPath.pathname);
+console.log(
+  before === text ? 'unchanged' : before === '' ? 'written' : 'CHANGED (review the diff)',
+  outPath.pathname,
+);

@@ -92,7 +92,11 @@ export class CandidateOrder {
         if (x > max) max = x;
       }
     }
-    if (max === Infinity) throwNonFinite(indexWhere(scores, (x) => x === Infinity), max);
+    if (max === Infinity)
+      throwNonFinite(
+        indexWhere(scores, (x) => x === Infinity),
+        max,
+      );
     const ids = new Int32Array(count);
     let r = 0;
     for (let i = 0; i < n; i++) if (scores[i] !== -Infinity) ids[r++] = i;

@@ -15,3 +15,18 @@ export function processorsFor(config: GenerationConfig, sampling: boolean): Proc
     minP: config.min_p,
   });
 }
+
+/**
+ * transformers.js-compatible mode (rng 'mt19937'): its generate() runs only these processors before
+ * its sampler, which applies top_k itself (see processors/transformers-js-sampler.ts).
+ */
+export function transformersJsProcessorsFor(config: GenerationConfig): ProcessorChain {
+  return createProcessorChain({
+    repetitionPenalty: config.repetition_penalty,
+    noRepeatNgramSize: config.no_repeat_ngram_size,
+    minNewTokens: config.min_new_tokens,
+    eosTokenIds: config.eos_token_id,
+    doSample: true,
+    temperature: config.temperature,
+  });
+}

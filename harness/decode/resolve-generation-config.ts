@@ -51,6 +51,12 @@ export function resolveGenerationConfig(layers: readonly ConfigLayer[], vocabSiz
       'sampling needs --seed N (there is no entropy default, so a sampled run can be repeated)',
     );
   }
+  if (strategy === 'sample' && config.rng === 'mt19937' && (config.top_p < 1 || config.min_p > 0)) {
+    throw new UsageError(
+      `${name('rng')} mt19937 reproduces transformers.js, which ignores top_p and has no min_p; ` +
+        'drop --top-p/--min-p, or pick a seedrandom rng (e.g. --rng alea) for Hugging Face semantics',
+    );
+  }
   if (config.num_return_sequences > 1) {
     if (strategy === 'greedy') {
       throw new UsageError(

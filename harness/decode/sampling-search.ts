@@ -4,7 +4,8 @@ import type { DecodeResult, FinishReason, SequenceResult, StepRecord } from './d
 import type { GenerationConfig } from './generation-config.ts';
 import { inverseCdfChoice } from './inverse-cdf.ts';
 import { logSoftmax } from './log-softmax.ts';
-import { processorsFor } from './processors-for.ts';
+import { processorsFor, transformersJsProcessorsFor } from './processors-for.ts';
+import { transformersJsChoice } from './processors/transformers-js-sampler.ts';
 import { stepRecord } from './step-record.ts';
 import { stopAfter, type TextOf } from './stopping.ts';
 import { argmax } from './top-k.ts';
@@ -21,7 +22,8 @@ interface Row {
  * argmax (greedy, ties to the lowest id) or one coin per row by inverse CDF (sampling). With
  * num_return_sequences N the prompt runs as N rows; rows that finish leave the batch (reorder), so
  * the backend never computes tokens nobody reads. One RNG stream per call; coins are drawn per step
- * in row order.
+ * in row order. With rng 'mt19937' the whole choice is transformers.js's own (its processors in
+ * float32, its top-k multinomial sampler), so sampled tokens equal its generate({ do_sample: true }).
  */
 export async function samplingSearch(
   source: LogitsSource,
@@ -31,7 +33,8 @@ export async function samplingSearch(
   recordTopK: number,
   textOf?: TextOf,
 ): Promise<DecodeResult> {
-  const chain = processorsFor(config, sampling);
+  const transformersJsMode = sampling && config.rng === 'mt19937';
+  const chain = transformersJsMode ? transformersJsProcessorsFor(config) : processorsFor(config, sampling);
   const rng = sampling ? createRng({ algorithm: config.rng, seed: config.seed }) : null;
   const rowCount = sampling ? config.num_return_sequences : 1;
   const rows: Row[] = Array.from({ length: rowCount }, () => ({
@@ -56,10 +59,13 @@ export async function samplingSearch(
       const raw = logitsRow(logits, logits.batch === 1 ? 0 : b); // right after prefill every row shares row 0
       const where = `${source.info.id} step ${n}${rowCount > 1 ? ` row ${r}` : ''}`;
       const rawLogprobs = logSoftmax(raw, where);
-      const scores = Float64Array.from(raw);
+      // transformers.js processes its float32 logits in place: every write rounds to float32.
+      const scores = transformersJsMode ? Float32Array.from(raw) : Float64Array.from(raw);
       chain.apply(scores, { ids: [...promptIds, ...row.generated], promptLength: promptIds.length });
       if (rng) {
-        const choice = inverseCdfChoice(scores, rng.next());
+        const choice = transformersJsMode
+          ? transformersJsChoice(scores as Float32Array, config.top_k, rng)
+          : inverseCdfChoice(scores, rng.next());
         row.steps.push(stepRecord(rawLogprobs, choice.id, recordTopK, choice));
         row.generated.push(choice.id);
       } else {

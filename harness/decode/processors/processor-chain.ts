@@ -33,11 +33,12 @@ export interface ProcessorChain extends LogitsProcessor {
 /**
  * The processors in Hugging Face's order, skipping no-ops exactly where HF does not add them; every
  * given value is validated, even one that will not run (a warper without do_sample).
- * Source: transformers/src/transformers/generation/utils.py, GenerationMixin._get_logits_processor
- * (v4.4x–v4.5x): ... repetition_penalty (≠ 1), no_repeat_ngram_size (> 0), bad_words_ids, min_length,
- * min_new_tokens (> 0, with eos), ... then, only when do_sample, the former warpers: temperature (≠ 1),
- * top_k (≠ 0), top_p (< 1), min_p ("Applied after temperature scaling", llama.cpp PR #3841),
- * typical_p, epsilon_cutoff, eta_cutoff. Options this harness does not offer are left out.
+ * Source: huggingface/transformers src/transformers/generation/utils.py,
+ * GenerationMixin._get_logits_processor (read at commit 1097d4b3, a v4.4x tree): ...,
+ * repetition_penalty (≠ 1), no_repeat_ngram_size (> 0), bad_words_ids, min_length, min_new_tokens
+ * (> 0, with eos), ..., then only when do_sample the former warpers: temperature (≠ 1), top_k (≠ 0),
+ * top_p (< 1), min_p ("Applied after temperature scaling", llama.cpp PR #3841), typical_p,
+ * epsilon_cutoff, eta_cutoff. Options this harness does not offer are left out.
  */
 export function createProcessorChain(options: ProcessorOptions): ProcessorChain {
   const minTokensToKeep = options.minTokensToKeep ?? 1;

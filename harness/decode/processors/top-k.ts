@@ -20,14 +20,16 @@ export function kthLargest(values: ScoresRow, k: number): number {
   const heap = new Float64Array(k); // heap[0] is the smallest of the k best so far
   for (let i = 0; i < k; i++) heap[i] = values[i]!;
   for (let i = (k >>> 1) - 1; i >= 0; i--) siftDown(heap, i);
+  let floor = heap[0]!;
   for (let i = k; i < values.length; i++) {
     const v = values[i]!;
-    if (v > heap[0]!) {
+    if (v > floor) {
       heap[0] = v;
       siftDown(heap, 0);
+      floor = heap[0]!;
     }
   }
-  return heap[0]!;
+  return floor;
 }
 
 function siftDown(heap: Float64Array, start: number): void {

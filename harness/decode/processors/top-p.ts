@@ -9,12 +9,13 @@ import type { LogitsProcessor } from './logits-processor.ts';
  *
  * HF sorts ascending and removes tokens whose ascending cumulative mass is ≤ 1 - p; in exact
  * arithmetic that is "keep a token iff the mass strictly before it (descending) is < p", which is
- * what this computes, in float64 from the top. Two differences only at exact ties of rounding: HF
- * sums float32 from the bottom, and HF's torch.sort leaves tied scores in an unspecified order where
- * this uses candidate order (ties to the lower id).
+ * what this computes, in float64 from the top. They can differ only at the boundary: HF sums float32
+ * from the bottom (a mass-before within rounding of p may fall either way), and HF's torch.sort leaves
+ * tied scores in an unspecified order where this uses candidate order (ties to the lower id).
  *
  * Cost: survivors are ordered lazily (candidate-order.ts), so only the nucleus and a little more is
- * ever sorted, never the whole vocabulary.
+ * sorted, never the whole vocabulary; the normaliser still needs one exp per surviving token, which
+ * after top-k is only k of them.
  */
 export const topPNoOp = 1;
 
