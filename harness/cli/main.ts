@@ -1,7 +1,10 @@
 import { HarnessError } from '../errors.ts';
 import { runBackends } from './commands/backends.ts';
+import { runCheckCommand } from './commands/check.ts';
+import { runCompare } from './commands/compare.ts';
 import { runDefaultJob } from './commands/default-job.ts';
 import { runGenerate } from './commands/generate.ts';
+import { runRecordCommand } from './commands/record.ts';
 import { runTrace } from './commands/trace.ts';
 
 export const USAGE = `decode-harness — check and benchmark how causal language models decode
@@ -12,9 +15,17 @@ Usage:
   decode-harness backends        every backend id, available or not, and why not
   decode-harness generate  --prompt TEXT [--model DIR|NAME] [--backend ID] [decode options] [--json]
   decode-harness trace     --prompt TEXT [--model DIR|NAME] [--backend ID] [--top N] [decode options] [--json]
+  decode-harness record    [--model DIR|NAME] [--golden DIR] [--cases FILE] [--yes]
+                                 record golden fixtures on the reference backend ts:f64
+  decode-harness check     [--model DIR|NAME] [--backends ID,ID|all] [--golden DIR] [--junit FILE] [--json]
+                                 check backends against the golden fixtures
+  decode-harness compare   --backends ID,ID[,…] [--model DIR|NAME] [--reference ID] [--prompts FILE]
+                           [--max-new-tokens N] [--out DIR] [--json]
+                           [--max-mean-kld X] [--min-same-top-p PCT] [--max-abs-logit-diff X]
 
-Decode options (Hugging Face names):
-  --strategy greedy   --max-new-tokens N (default 20)
+Decode options (Hugging Face names; \`decode-harness generate --help\` lists them all):
+  --strategy greedy|sample|beam  --max-new-tokens N  --do-sample --seed N  --temperature T
+  --top-k K  --top-p P  --min-p P  --repetition-penalty R  --num-beams N  --length-penalty L  …
 
 Common: --verbose (stack traces on errors)  --help
 Exit codes: 0 ok, 1 a check failed, 2 bad usage or input.`;
@@ -23,7 +34,10 @@ type Command = (argv: readonly string[]) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   backends: runBackends,
+  check: runCheckCommand,
+  compare: runCompare,
   generate: runGenerate,
+  record: runRecordCommand,
   trace: runTrace,
 };
 

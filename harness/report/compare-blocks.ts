@@ -1,0 +1,130 @@
+import type { BackendAgreement, CompareRecord, Divergence } from '../compare/compare-record.ts';
+import { gateFailureLine } from '../compare/gates.ts';
+import { earliestDivergence, METRIC_SECTIONS, sci } from './compare-fields.ts';
+
+/** Format-neutral pieces of the compare report; each renderer only decides how they look. */
+export type ReportBlock =
+  | { readonly kind: 'heading'; readonly text: string }
+  | { readonly kind: 'lines'; readonly lines: readonly string[] }
+  | {
+      readonly kind: 'table';
+      readonly header: readonly string[];
+      readonly rows: readonly (readonly string[])[];
+    };
+
+/** What the numbers mean, printed under the tables (README "Comparing backends" says more). */
+const DEFINITIONS: readonly string[] = [
+  'teacher-forced: every backend is fed the prompt plus the reference greedy continuation; step 0 is the prefill, step s the s-th cached step',
+  'KLD = KL(reference ‖ backend) per position, nats, float64; Δp = p_backend − p_reference of the reference top token',
+  'NMSE = Σ(Δlogit)² / Σ(reference logit)², each row centred on its mean first',
+  'near-tie: the reference top-2 margin ≤ 2 × noise, noise = the backend max |Δlogit| capped at the --max-abs-logit-diff limit',
+  'first flagged step: the earliest step where one position alone exceeds the --max-mean-kld or --max-abs-logit-diff limit',
+];
+
+export function compareHeader(record: CompareRecord): string {
+  return `decode-harness compare — ${record.passed ? 'all gates passed' : 'FAILED'}`;
+}
+
+/** The whole report, top to bottom. */
+export function compareBlocks(record: CompareRecord): ReportBlock[] {
+  const ids = record.backends.map((a) => a.backend.id);
+  const blocks: ReportBlock[] = [{ kind: 'lines', lines: contextLines(record) }];
+  for (const section of METRIC_SECTIONS) {
+    blocks.push(
+      { kind: 'heading', text: section.title },
+      {
+        kind: 'table',
+        header: [`vs ${record.reference.id}`, ...ids],
+        rows: section.fields.map((f) => [f.label, ...record.backends.map((a) => f.value(a))]),
+      },
+    );
+  }
+  const divergent = record.backends.filter((a) => a.greedy.divergences.length > 0);
+  if (divergent.length > 0) blocks.push({ kind: 'heading', text: 'Where greedy continuations part' });
+  for (const agreement of divergent) blocks.push(...divergenceBlocks(agreement));
+  blocks.push(
+    { kind: 'heading', text: 'Notes' },
+    { kind: 'lines', lines: [...DEFINITIONS, ...limitLines(record), ...verdictLines(record)] },
+  );
+  return blocks;
+}
+
+function contextLines(record: CompareRecord): string[] {
+  const m = record.machine;
+  const positions = record.backends[0]?.summary.positions ?? 0;
+  return [
+    `model ${record.model.name} (${record.model.path})`,
+    `reference ${describe(record.reference)}`,
+    ...record.backends.map((a) => `backend ${describe(a.backend)}`),
+    `${record.prompts.length} prompts, up to ${record.maxNewTokens} greedy tokens each: ${positions} teacher-forced positions per backend`,
+    `machine: ${m.cpuModel}, ${m.logicalCores} cores, ${m.memoryGiB} GiB, ${m.os}, node ${m.node}, commit ${m.gitCommit ?? 'n/a'}; ${record.createdAt}`,
+  ];
+}
+
+function describe(info: CompareRecord['reference']): string {
+  return `${info.id}: ${info.dtype}, ${info.executionProvider}, ${info.device}, ${info.threads} thread(s)`;
+}
+
+function divergenceBlocks(agreement: BackendAgreement): ReportBlock[] {
+  const id = agreement.backend.id;
+  const first = earliestDivergence(agreement)!;
+  const others = agreement.greedy.divergences.filter((d) => d !== first);
+  const lines = [`${id}: ${divergenceLine(first)}`];
+  if (others.length > 0) {
+    lines.push(
+      `${id} also parts at: ${others.map((d) => `prompt ${d.prompt} step ${d.step} (${d.label}, margin ${sci(d.referenceMargin)})`).join('; ')}`,
+    );
+  }
+  const rows = first.referenceTop.map((r, i) => {
+    const b = first.backendTop[i];
+    return [
+      String(i + 1),
+      String(r.id),
+      JSON.stringify(r.token),
+      r.logprob.toFixed(6),
+      b === undefined ? '' : String(b.id),
+      b === undefined ? '' : JSON.stringify(b.token),
+      b === undefined ? '' : b.logprob.toFixed(6),
+    ];
+  });
+  return [
+    { kind: 'lines', lines },
+    {
+      kind: 'table',
+      header: ['rank', 'ref id', 'ref token', 'ref logprob', `${id} id`, 'token', 'logprob'],
+      rows,
+    },
+  ];
+}
+
+function divergenceLine(d: Divergence): string {
+  const relation = d.label === 'near-tie' ? '≤' : '>';
+  return (
+    `prompt ${d.prompt} step ${d.step}: reference chose ${d.referenceToken.id} ${JSON.stringify(d.referenceToken.token)}, ` +
+    `backend chose ${d.backendToken.id} ${JSON.stringify(d.backendToken.token)}; reference top-2 margin ` +
+    `${sci(d.referenceMargin)} nats ${relation} near-tie threshold ${sci(d.nearTieThreshold)} → ${d.label}`
+  );
+}
+
+/** The gate limits in force and where they came from, one line per distinct set of limits. */
+function limitLines(record: CompareRecord): string[] {
+  const groups = new Map<string, string[]>();
+  for (const a of record.backends) {
+    const limits = a.gates.map((g) => `--${g.gate} ${g.limit} (${g.limitSource})`).join(', ');
+    groups.set(limits, [...(groups.get(limits) ?? []), a.backend.id]);
+  }
+  return [...groups].map(([limits, ids]) => `gate limits for ${ids.join(', ')}: ${limits}`);
+}
+
+function verdictLines(record: CompareRecord): string[] {
+  const failures = record.backends.flatMap((a) =>
+    a.gates.filter((g) => !g.passed).map((g) => gateFailureLine(a.backend.id, g)),
+  );
+  const flagged = record.backends
+    .filter((a) => a.firstFlagged !== null)
+    .map((a) => {
+      const f = a.firstFlagged!;
+      return `${a.backend.id} first shows it at step ${f.step} (prompt ${f.prompt}, position ${f.position}): ${f.exceeded.join(', ')}`;
+    });
+  return failures.length === 0 ? ['all gates passed'] : [...failures, ...flagged];
+}
