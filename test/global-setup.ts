@@ -1,6 +1,6 @@
-import { ensureEmbeddedModel } from '../harness/model-gen/embedded-models.ts';
+import { EMBEDDED_MODEL_NAMES, ensureEmbeddedModel } from '../harness/model-gen/embedded-models.ts';
 
-/** Build (or verify) the embedded model once, before test workers race to it. */
+/** Build (or verify) every embedded model once, before test workers race to them. */
 export default async function setup(): Promise<void> {
-  await ensureEmbeddedModel('tiny-gpt2');
+  for (const name of EMBEDDED_MODEL_NAMES) await ensureEmbeddedModel(name);
 }

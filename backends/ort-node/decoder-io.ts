@@ -1,6 +1,6 @@
 import type { InferenceSession } from 'onnxruntime-node';
 import { ModelDirError } from '../../harness/errors.ts';
-import type { Gpt2Config } from '../../harness/model/gpt2-config.ts';
+import { headDim, type ModelConfig, numKvHeads, numLayers } from '../../harness/model/model-config.ts';
 
 type Metadata = InferenceSession.ValueMetadata;
 
@@ -11,7 +11,7 @@ type Metadata = InferenceSession.ValueMetadata;
  */
 export function checkDecoderIo(
   session: Pick<InferenceSession, 'inputMetadata' | 'outputMetadata'>,
-  config: Gpt2Config,
+  config: ModelConfig,
   where: { onnxPath: string; configPath: string },
 ): void {
   const fail = (what: string): never => {
@@ -21,23 +21,22 @@ export function checkDecoderIo(
   };
   const pastLayers = countLayers(session.inputMetadata, /^past_key_values\.(\d+)\.(?:key|value)$/);
   const presentLayers = countLayers(session.outputMetadata, /^present\.(\d+)\.(?:key|value)$/);
-  if (pastLayers !== config.n_layer) {
-    fail(
-      `the graph has ${pastLayers} layers of past_key_values inputs but config n_layer is ${config.n_layer}`,
-    );
+  const layers = numLayers(config);
+  if (pastLayers !== layers) {
+    fail(`the graph has ${pastLayers} layers of past_key_values inputs but config.json says ${layers}`);
   }
-  if (presentLayers !== config.n_layer) {
-    fail(`the graph has ${presentLayers} layers of present outputs but config n_layer is ${config.n_layer}`);
+  if (presentLayers !== layers) {
+    fail(`the graph has ${presentLayers} layers of present outputs but config.json says ${layers}`);
   }
 
-  const headDim = config.n_embd / config.n_head;
-  const cacheShape = ['batch', config.n_head, 'length', headDim];
+  // [batch, kv heads, length, head dim]: under grouped-query attention the cache has fewer heads.
+  const cacheShape = ['batch', numKvHeads(config), 'length', headDim(config)];
   const expectedInputs = new Map<string, { type: string; dims: readonly (number | string)[] }>([
     ['input_ids', { type: 'int64', dims: ['batch', 'seq'] }],
     ['attention_mask', { type: 'int64', dims: ['batch', 'total'] }],
     ['position_ids', { type: 'int64', dims: ['batch', 'seq'] }],
   ]);
-  for (let i = 0; i < config.n_layer; i++) {
+  for (let i = 0; i < layers; i++) {
     for (const kv of ['key', 'value']) {
       expectedInputs.set(`past_key_values.${i}.${kv}`, { type: 'float32', dims: cacheShape });
     }
@@ -60,7 +59,7 @@ export function checkDecoderIo(
     'output',
     fail,
   );
-  for (let i = 0; i < config.n_layer; i++) {
+  for (let i = 0; i < layers; i++) {
     for (const kv of ['key', 'value']) {
       checkTensor(session.outputMetadata, `present.${i}.${kv}`, 'float32', cacheShape, 'output', fail);
     }

@@ -9,7 +9,14 @@ import type {
   PrefillOptions,
 } from '../../harness/backend/contract.ts';
 import { UsageError } from '../../harness/errors.ts';
-import type { Gpt2Config } from '../../harness/model/gpt2-config.ts';
+import {
+  headDim,
+  type ModelConfig,
+  maxPositions,
+  numKvHeads,
+  numLayers,
+  padTokenId,
+} from '../../harness/model/model-config.ts';
 import type { ModelDir } from '../../harness/model/model-dir.ts';
 import { openCpuSession } from './cpu-session.ts';
 import { checkDecoderIo } from './decoder-io.ts';
@@ -41,7 +48,7 @@ interface RowState {
   readonly buffers: StepBuffers;
 }
 
-/** GPT-2 ONNX KV-cache decoder on onnxruntime-node's CPU execution provider. */
+/** An ONNX KV-cache decoder (any family: the graph does the math) on onnxruntime-node's CPU execution provider. */
 export class OrtNodeCpuSource implements LogitsSource {
   readonly vocabSize: number;
   readonly maxPositions: number;
@@ -51,10 +58,10 @@ export class OrtNodeCpuSource implements LogitsSource {
   private constructor(
     private readonly session: InferenceSession,
     readonly info: BackendInfo,
-    private readonly config: Gpt2Config,
+    private readonly config: ModelConfig,
   ) {
     this.vocabSize = config.vocab_size;
-    this.maxPositions = config.n_positions;
+    this.maxPositions = maxPositions(config);
   }
 
   /** Load `model.onnxPath` and check its I/O against config.json before any run. */
@@ -76,10 +83,11 @@ export class OrtNodeCpuSource implements LogitsSource {
     this.checkUsable('prefill');
     this.rows = undefined;
     checkPrefillRows(this.info.id, rows, this.vocabSize, this.maxPositions);
-    const { batch, inputIds, positionIds } = PaddedBatch.fromRows(rows, this.config.eos_token_id);
+    const { batch, inputIds, positionIds } = PaddedBatch.fromRows(rows, padTokenId(this.config));
     const [size, length] = [batch.size, batch.length];
     const buffers = new StepBuffers(size, this.maxPositions);
-    const empty = KvCache.empty(this.config.n_layer, size, this.config.n_head, this.headDim);
+    const { config } = this;
+    const empty = KvCache.empty(numLayers(config), size, numKvHeads(config), headDim(config));
     const feeds: Record<string, Tensor> = {
       input_ids: new Tensor('int64', inputIds, [size, length]),
       attention_mask: new Tensor('int64', batch.writeMask(buffers.mask), [size, length]),
@@ -138,15 +146,21 @@ export class OrtNodeCpuSource implements LogitsSource {
     this.rows = undefined;
   }
 
+  /**
+   * The ONNX Runtime session itself, for the harness-overhead benchmark (harness/bench/
+   * bare-ort-loop.ts), which times a bare loop on this very session: identical sessions in one
+   * process differ by up to ~10% in speed depending on where their weights land in memory
+   * (measured), so a bare loop on a session of its own could not resolve a 2% overhead.
+   */
+  get inferenceSession(): InferenceSession {
+    return this.session;
+  }
+
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     this.rows = undefined;
     await this.session.release();
-  }
-
-  private get headDim(): number {
-    return this.config.n_embd / this.config.n_head;
   }
 
   private checkUsable(op: string): void {

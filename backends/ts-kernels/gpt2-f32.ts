@@ -1,12 +1,8 @@
-import { checkPrefillRows, checkReorder, checkStepTokens } from '../../harness/backend/batch-checks.ts';
-import type { Logits, LogitsSource, PrefillOptions } from '../../harness/backend/contract.ts';
 import type { Gpt2Config } from '../../harness/model/gpt2-config.ts';
-import { tsKernelsInfo } from './backend-info.ts';
 import type { Gpt2Weights } from './gpt2-weights.ts';
 import { add, attention, geluNew, layerNorm, matmulTransposed, transpose } from './kernels-f32.ts';
-import { RowCacheF32 } from './row-cache-f32.ts';
-
-const ID = 'ts:f32';
+import { PackedF32 } from './packed-f32.ts';
+import type { RowCacheF32 } from './row-cache-f32.ts';
 
 /** A block's parameters with every Conv1D weight transposed to [out, in] for matmulTransposed. */
 interface LayerF32 {
@@ -48,30 +44,23 @@ class Scratch {
 }
 
 /**
- * `ts:f32`: GPT-2 (Hugging Face semantics) in float32 with the fast kernels. A call runs all its new
- * tokens at once, packed without padding: token i is `ids[i]` of row `rowOf[i]` at position id
- * `positions[i]`, so one matmul serves the whole batch and prompt. Each layer caches every token's
- * keys and values before any token attends, so a prompt attends causally within itself.
+ * `ts:f32` for GPT-2 (Hugging Face semantics): float32 with the fast kernels, all new tokens of a
+ * call packed into one pass (see PackedF32).
  */
-export class Gpt2F32 implements LogitsSource {
-  readonly info = tsKernelsInfo(ID, 'float32');
-  readonly vocabSize: number;
-  readonly maxPositions: number;
+export class Gpt2F32 extends PackedF32 {
   readonly #config: Gpt2Config;
   /** Embeddings, ln_f and the LM head; the blocks live transposed in #layers. */
   readonly #weights: Omit<Gpt2Weights<Float32Array>, 'layers'>;
   readonly #layers: readonly LayerF32[];
-  #rows: RowCacheF32[] = [];
   #scratch: Scratch;
 
   constructor(weights: Gpt2Weights<Float32Array>) {
     const config = weights.config;
     const { n_embd: C, n_inner: F } = config;
+    super(config.vocab_size, config.n_positions, config.n_layer, C);
     const { layers, ...rest } = weights;
     this.#config = config;
     this.#weights = rest;
-    this.vocabSize = config.vocab_size;
-    this.maxPositions = config.n_positions;
     this.#layers = layers.map((l) => ({
       ...l,
       attnWeight: transpose(l.attnWeight, C, 3 * C),
@@ -82,72 +71,17 @@ export class Gpt2F32 implements LogitsSource {
     this.#scratch = new Scratch(1, config);
   }
 
-  async prefill(rows: readonly (readonly number[])[], options: PrefillOptions = {}): Promise<Logits> {
-    const { n_layer: L, n_embd: C, vocab_size: V } = this.#config;
-    const length = checkPrefillRows(ID, rows, V, this.maxPositions);
-    this.#rows = rows.map((r) => new RowCacheF32(length - r.length, L, C, r.length, this.maxPositions));
-    const rowOf = rows.flatMap((r, b) => r.map(() => b));
-    const positions = rows.flatMap((r) => r.map((_, j) => j));
-    const s = this.#forward(rows.flat(), rowOf, positions);
-
-    if (!options.allPositions) {
-      const lastTokens = rows.map((_, b) => rowOf.lastIndexOf(b));
-      return { batch: rows.length, positions: 1, vocab: V, data: this.#logits(s, lastTokens) };
-    }
-    // [batch, length, vocab]; left-padding columns stay 0. Row b's tokens are packed contiguously
-    // and fill its last columns, so each row is one head call.
-    const { lmHead, lnFWeight, lnFBias } = this.#weights;
-    layerNorm(s.a, s.x, lnFWeight, lnFBias, rowOf.length, C, this.#config.layer_norm_epsilon);
-    const logits = new Float32Array(rows.length * length * V);
-    let first = 0;
-    rows.forEach((r, b) => {
-      const out = logits.subarray((b * length + length - r.length) * V, (b + 1) * length * V);
-      matmulTransposed(out, s.a.subarray(first * C), lmHead, null, r.length, C, V);
-      first += r.length;
-    });
-    return { batch: rows.length, positions: length, vocab: V, data: logits };
-  }
-
-  async step(tokens: readonly number[]): Promise<Logits> {
-    const first = this.#rows[0];
-    const length = first === undefined ? 0 : first.pad + first.length;
-    checkStepTokens(ID, tokens, this.#rows.length, this.vocabSize, length + 1, this.maxPositions);
-    for (const row of this.#rows) row.reserve(row.length + 1);
-    const rowIds = this.#rows.map((_, b) => b);
-    const positions = this.#rows.map((row) => row.length);
-    const s = this.#forward(tokens, rowIds, positions);
-    return { batch: tokens.length, positions: 1, vocab: this.vocabSize, data: this.#logits(s, rowIds) };
-  }
-
-  async reorder(sourceRows: readonly number[]): Promise<void> {
-    checkReorder(ID, sourceRows, this.#rows.length);
-    // The first row continuing a source takes its cache; duplicates get copies.
-    const taken = new Set<number>();
-    this.#rows = sourceRows.map((source) => {
-      const row = this.#rows[source]!;
-      if (taken.has(source)) return row.copy();
-      taken.add(source);
-      return row;
-    });
-  }
-
-  reset(): void {
-    this.#rows = [];
-  }
-
-  /** Nothing native to release; drops the cache. */
-  async dispose(): Promise<void> {
-    this.reset();
-  }
-
-  /** Run packed tokens through every layer (see the class comment); leaves their final residual in s.x. */
-  #forward(ids: readonly number[], rowOf: readonly number[], positions: readonly number[]): Scratch {
+  /** Packed tokens through every block (see PackedF32.forward); leaves their final residual in the scratch x. */
+  protected override forward(
+    ids: readonly number[],
+    rows: readonly RowCacheF32[],
+    positions: readonly number[],
+  ): void {
     const { n_embd: C, n_inner: F, n_head: H, layer_norm_epsilon: eps } = this.#config;
     const { wte, wpe } = this.#weights;
     const n = ids.length;
     if (this.#scratch.tokens < n) this.#scratch = new Scratch(n, this.#config);
     const s = this.#scratch;
-    const rows = rowOf.map((b) => this.#rows[b]!);
 
     // x[n, C] = wte[ids] + wpe[positions]
     ids.forEach((id, i) => {
@@ -166,7 +100,7 @@ export class Gpt2F32 implements LogitsSource {
       rows.forEach((row, i) => {
         const q = s.qkv.subarray(i * 3 * C, i * 3 * C + C);
         const out = s.heads.subarray(i * C, (i + 1) * C);
-        attention(out, q, row.keys(l), row.values(l), positions[i]! + 1, H, s.scores);
+        attention(out, q, row.keys(l), row.values(l), positions[i]! + 1, H, H, s.scores);
       });
       matmulTransposed(s.a, s.heads, layer.attnProjWeight, layer.attnProjBias, n, C, C);
       add(s.x, s.a, n * C);
@@ -177,23 +111,18 @@ export class Gpt2F32 implements LogitsSource {
       matmulTransposed(s.a, s.fc, layer.fcProjWeight, layer.fcProjBias, n, F, C);
       add(s.x, s.a, n * C);
     });
-    rows.forEach((row, i) => {
-      row.length = positions[i]! + 1;
-    });
-    return s;
   }
 
-  /** Fresh logits [tokens.length, V] for the given packed tokens: ln_f, then the LM head. */
-  #logits(s: Scratch, tokens: readonly number[]): Float32Array {
+  /** out[tokens.length, V]: ln_f, then the LM head, of the chosen packed tokens. */
+  protected override head(tokens: readonly number[], out: Float32Array): void {
     const { n_embd: C, vocab_size: V, layer_norm_epsilon: eps } = this.#config;
     const { lmHead, lnFWeight, lnFBias } = this.#weights;
+    const s = this.#scratch;
     // Gather the chosen rows of x into a [tokens.length, C], then normalise in place.
     tokens.forEach((t, k) => {
       s.a.set(s.x.subarray(t * C, (t + 1) * C), k * C);
     });
     layerNorm(s.a, s.a, lnFWeight, lnFBias, tokens.length, C, eps);
-    const logits = new Float32Array(tokens.length * V);
-    matmulTransposed(logits, s.a, lmHead, null, tokens.length, C, V);
-    return logits;
+    matmulTransposed(out, s.a, lmHead, null, tokens.length, C, V);
   }
 }

@@ -120,9 +120,10 @@ export function add(x: Float32Array, y: Float32Array, length: number): void {
 
 /**
  * Causal self-attention for one query over the first `count` cached positions (the query's own
- * included). Only real tokens are cached, so all `count` are attended.
+ * included). Only real tokens are cached, so all `count` are attended. Grouped-query attention when
+ * nKvHead < nHead: query head h reads key/value head floor(h / (nHead / nKvHead)).
  *
- * q, out: [C] with C = nHead · headDim. keys, values: [capacity, C] (a row's cache for one layer).
+ * q, out: [nHead · headDim]. keys, values: [capacity, nKvHead · headDim] (a row's cache for one layer).
  * scores: scratch of at least `count` (float64: softmax weights are never rounded to float32).
  */
 export function attention(
@@ -132,16 +133,19 @@ export function attention(
   values: Float32Array,
   count: number,
   nHead: number,
+  nKvHead: number,
   scores: Float64Array,
 ): void {
-  const C = q.length;
-  const headDim = C / nHead;
+  const headDim = q.length / nHead;
+  const kvWidth = nKvHead * headDim; // cache row stride
+  const group = nHead / nKvHead;
   const scale = 1 / Math.sqrt(headDim);
   for (let h = 0; h < nHead; h++) {
     const start = h * headDim;
+    const kvStart = Math.floor(h / group) * headDim;
     let max = Number.NEGATIVE_INFINITY;
     for (let t = 0; t < count; t++) {
-      const score = dot(q, start, keys, t * C + start, headDim) * scale;
+      const score = dot(q, start, keys, t * kvWidth + kvStart, headDim) * scale;
       scores[t] = score;
       if (score > max) max = score;
     }
@@ -151,10 +155,81 @@ export function attention(
       scores[t] = e;
       sum += e;
     }
-    for (let d = start; d < start + headDim; d++) {
+    for (let d = 0; d < headDim; d++) {
       let acc = 0;
-      for (let t = 0; t < count; t++) acc += scores[t]! * values[t * C + d]!;
-      out[d] = acc / sum;
+      for (let t = 0; t < count; t++) acc += scores[t]! * values[t * kvWidth + kvStart + d]!;
+      out[start + d] = acc / sum;
     }
+  }
+}
+
+/** RMSNorm over the last axis of x[rows, dim] (HF LlamaRMSNorm). out may be x. */
+export function rmsNorm(
+  out: Float32Array,
+  x: Float32Array,
+  weight: Float32Array,
+  rows: number,
+  dim: number,
+  eps: number,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const start = r * dim;
+    let squares = 0;
+    for (let i = start; i < start + dim; i++) squares += x[i]! * x[i]!;
+    const invRms = 1 / Math.sqrt(squares / dim + eps);
+    for (let i = 0; i < dim; i++) out[start + i] = x[start + i]! * invRms * weight[i]!;
+  }
+}
+
+/** cos and sin of every rotary angle, computed once at load: each [positions, headDim/2], float64. */
+export interface RopeTables {
+  readonly cos: Float64Array;
+  readonly sin: Float64Array;
+  readonly half: number;
+}
+
+/** Angle of (position p, pair i) = p · theta^(-2i/headDim), as kernels-f64's rope computes it. */
+export function ropeTables(positions: number, headDim: number, theta: number): RopeTables {
+  const half = headDim / 2;
+  const cos = new Float64Array(positions * half);
+  const sin = new Float64Array(positions * half);
+  for (let p = 0; p < positions; p++) {
+    for (let i = 0; i < half; i++) {
+      const angle = p / theta ** ((2 * i) / headDim);
+      cos[p * half + i] = Math.cos(angle);
+      sin[p * half + i] = Math.sin(angle);
+    }
+  }
+  return { cos, sin, half };
+}
+
+/**
+ * Rotary position embedding in place on the nHead heads of x starting at `offset` (one token's q
+ * or k), HF's rotate_half pairing (i, i + headDim/2); the twin is kernels-f64's rope.
+ */
+export function rope(
+  x: Float32Array,
+  offset: number,
+  nHead: number,
+  position: number,
+  tables: RopeTables,
+): void {
+  const { cos, sin, half } = tables;
+  const row = position * half;
+  for (let h = 0; h < nHead; h++) {
+    const a = offset + h * 2 * half;
+    for (let i = 0; i < half; i++) {
+      const [c, s, x1, x2] = [cos[row + i]!, sin[row + i]!, x[a + i]!, x[a + half + i]!];
+      x[a + i] = x1 * c - x2 * s;
+      x[a + half + i] = x2 * c + x1 * s;
+    }
+  }
+}
+
+/** SwiGLU in place over the first `length` elements: gate ← silu(gate) · up. */
+export function swiglu(gate: Float32Array, up: Float32Array, length: number): void {
+  for (let i = 0; i < length; i++) {
+    const g = gate[i]!;
+    gate[i] = (g / (1 + Math.exp(-g))) * up[i]!;
   }
 }

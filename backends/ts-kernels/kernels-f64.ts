@@ -4,8 +4,9 @@
  * check it against the math in one glance. They also serve as the naive twins of the fast float32
  * kernels in kernels-f32.ts (tests widen the f32 inputs to f64 and compare).
  *
- * Layouts are row-major. `rows` counts independent vectors (tokens); weights use Hugging Face's
- * GPT-2 Conv1D layout [in, out], so y = x @ W + b.
+ * Layouts are row-major. `rows` counts independent vectors (tokens). Weights come in Hugging Face's
+ * two layouts: GPT-2's Conv1D [in, out] (y = x @ W + b, `matmul`) and nn.Linear [out, in]
+ * (y = x @ Wᵀ + b, `matmulTransposed`, also the LM head).
  */
 
 /** out[rows, outDim] = x[rows, inDim] @ w[inDim, outDim] + bias[outDim]. */
@@ -27,18 +28,22 @@ export function matmul(
   }
 }
 
-/** out[rows, outDim] = x[rows, inDim] @ w[outDim, inDim]ᵀ: the tied LM head, logits = h · wteᵀ. */
+/**
+ * out[rows, outDim] = x[rows, inDim] @ w[outDim, inDim]ᵀ + bias[outDim] (bias null: none): an
+ * nn.Linear layer, or the LM head (logits = h · wteᵀ).
+ */
 export function matmulTransposed(
   out: Float64Array,
   x: Float64Array,
   w: Float64Array,
+  bias: Float64Array | null,
   rows: number,
   inDim: number,
   outDim: number,
 ): void {
   for (let r = 0; r < rows; r++) {
     for (let o = 0; o < outDim; o++) {
-      let sum = 0;
+      let sum = bias === null ? 0 : bias[o]!;
       for (let i = 0; i < inDim; i++) sum += x[r * inDim + i]! * w[o * inDim + i]!;
       out[r * outDim + o] = sum;
     }
@@ -94,8 +99,12 @@ export function softmax(x: Float64Array): void {
  * included). Only real tokens are ever cached, so every cached position is attended: the causal
  * and padding masks are the cache's extent.
  *
- * q, out: [C] with C = nHead · headDim, head h at [h·headDim, (h+1)·headDim).
- * keys, values: [positions] of [C].
+ * Grouped-query attention when nKvHead < nHead: query head h reads key/value head
+ * floor(h / (nHead / nKvHead)), as HF's repeat_kv lays them out. nKvHead = nHead is plain
+ * multi-head attention (GPT-2).
+ *
+ * q, out: [nHead · headDim], head h at [h·headDim, (h+1)·headDim).
+ * keys, values: [positions] of [nKvHead · headDim].
  */
 export function attention(
   out: Float64Array,
@@ -103,25 +112,74 @@ export function attention(
   keys: readonly Float64Array[],
   values: readonly Float64Array[],
   nHead: number,
+  nKvHead: number,
 ): void {
   const headDim = q.length / nHead;
+  const group = nHead / nKvHead; // query heads per key/value head
   const scale = 1 / Math.sqrt(headDim);
   const weights = new Float64Array(keys.length); // [positions]
   for (let h = 0; h < nHead; h++) {
-    const start = h * headDim;
+    const qStart = h * headDim;
+    const kvStart = Math.floor(h / group) * headDim;
     keys.forEach((k, t) => {
       let dot = 0;
-      for (let d = start; d < start + headDim; d++) dot += q[d]! * k[d]!;
+      for (let d = 0; d < headDim; d++) dot += q[qStart + d]! * k[kvStart + d]!;
       weights[t] = dot * scale;
     });
     softmax(weights);
-    for (let d = start; d < start + headDim; d++) {
+    for (let d = 0; d < headDim; d++) {
       let sum = 0;
       values.forEach((v, t) => {
-        sum += weights[t]! * v[d]!;
+        sum += weights[t]! * v[kvStart + d]!;
       });
-      out[d] = sum;
+      out[qStart + d] = sum;
     }
+  }
+}
+
+/** RMSNorm over the last axis of x[rows, dim] (HF LlamaRMSNorm): x / sqrt(mean(x²) + eps) · weight. */
+export function rmsNorm(
+  out: Float64Array,
+  x: Float64Array,
+  weight: Float64Array,
+  rows: number,
+  dim: number,
+  eps: number,
+): void {
+  for (let r = 0; r < rows; r++) {
+    let meanSquare = 0;
+    for (let i = 0; i < dim; i++) meanSquare += x[r * dim + i]! ** 2;
+    meanSquare /= dim;
+    const invRms = 1 / Math.sqrt(meanSquare + eps);
+    for (let i = 0; i < dim; i++) out[r * dim + i] = x[r * dim + i]! * invRms * weight[i]!;
+  }
+}
+
+/**
+ * Rotary position embedding in place, HF's rotate_half convention: in each head of x[nHead·headDim],
+ * element i pairs with i + headDim/2 and the pair turns by angle position · theta^(-2i/headDim):
+ *   x[i]      ← x[i] · cos − x[i + half] · sin
+ *   x[i+half] ← x[i + half] · cos + x[i] · sin
+ */
+export function rope(x: Float64Array, position: number, nHead: number, headDim: number, theta: number): void {
+  const half = headDim / 2;
+  for (let h = 0; h < nHead; h++) {
+    for (let i = 0; i < half; i++) {
+      const angle = position / theta ** ((2 * i) / headDim);
+      const [cos, sin] = [Math.cos(angle), Math.sin(angle)];
+      const a = h * headDim + i;
+      const [x1, x2] = [x[a]!, x[a + half]!];
+      x[a] = x1 * cos - x2 * sin;
+      x[a + half] = x2 * cos + x1 * sin;
+    }
+  }
+}
+
+/** SwiGLU (Llama's MLP activation) in place: gate ← silu(gate) · up, silu(g) = g / (1 + e^(−g)). */
+export function swiglu(gate: Float64Array, up: Float64Array): void {
+  for (let i = 0; i < gate.length; i++) {
+    const g = gate[i]!;
+    gate[i] = (g / (1 + Math.exp(-g))) * up[i]!;
   }
 }
 

@@ -81,7 +81,7 @@ function checkLength(id: string, length: number, maxPositions: number): void {
   if (length > maxPositions) {
     throw new UsageError(
       `${id}: sequence length ${length} (prompt, left padding and generated tokens) exceeds the ` +
-        `model's maxPositions ${maxPositions} (config.json n_positions); shorten the prompt or ` +
+        `model's maxPositions ${maxPositions} (config.json n_positions or max_position_embeddings); shorten the prompt or ` +
         'generate fewer tokens',
     );
   }

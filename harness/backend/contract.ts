@@ -11,7 +11,7 @@ import type { ModelDir } from '../model/model-dir.ts';
 export interface LogitsSource {
   readonly info: BackendInfo;
   readonly vocabSize: number;
-  /** Longest sequence (prompt + generated) the model accepts: config n_positions. */
+  /** Longest sequence (prompt + generated) the model accepts: config n_positions / max_position_embeddings. */
   readonly maxPositions: number;
   /**
    * Forget previous rows and run the prompts. Returns the last position's logits

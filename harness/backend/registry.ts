@@ -1,11 +1,23 @@
 import { ortNodeCpuFactory } from '../../backends/ort-node/factories.ts';
+import {
+  chromiumWasmFactory,
+  chromiumWebGpuFactory,
+  ortWebWasmFactory,
+} from '../../backends/ort-web/factories.ts';
 import { tsF32Factory, tsF64Factory } from '../../backends/ts-kernels/factories.ts';
 import { BackendUnavailable, UsageError } from '../errors.ts';
 import type { ModelDir } from '../model/model-dir.ts';
 import type { Availability, BackendFactory, BackendOptions, LogitsSource } from './contract.ts';
 
 /** Every backend id the harness knows, in report order. Registration is explicit: no discovery. */
-const FACTORIES: readonly BackendFactory[] = [tsF64Factory, tsF32Factory, ortNodeCpuFactory];
+const FACTORIES: readonly BackendFactory[] = [
+  tsF64Factory,
+  tsF32Factory,
+  ortNodeCpuFactory,
+  ortWebWasmFactory,
+  chromiumWasmFactory,
+  chromiumWebGpuFactory,
+];
 
 /** The reference every other backend is measured against (naive float64 kernels). */
 export const REFERENCE_BACKEND_ID = 'ts:f64';

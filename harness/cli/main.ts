@@ -1,5 +1,6 @@
 import { HarnessError } from '../errors.ts';
 import { runBackends } from './commands/backends.ts';
+import { runBenchCommand } from './commands/bench.ts';
 import { runCheckCommand } from './commands/check.ts';
 import { runCompare } from './commands/compare.ts';
 import { runDefaultJob } from './commands/default-job.ts';
@@ -22,6 +23,12 @@ Usage:
   decode-harness compare   --backends ID,ID[,…] [--model DIR|NAME] [--reference ID] [--prompts FILE]
                            [--max-new-tokens N] [--out DIR] [--json]
                            [--max-mean-kld X] [--min-same-top-p PCT] [--max-abs-logit-diff X]
+  decode-harness bench     [--model M[,M]] [--backends ID,ID|all] [--prompt-tokens N] [--new-tokens N]
+                           [--repetitions N] [--warmup N] [--threads N] [--batch N] [--strategy S]
+                           [--num-beams N] [--out DIR] [--json|--md|--csv]
+                                 throughput: pp/tg tokens/s, TTFT, inter-token latency, memory, roofline
+  decode-harness bench compare A.json B.json [--fail-if-slower PCT]
+  decode-harness bench micro | targets   tinybench kernels/processors | the targets table (npm run bench)
 
 Decode options (Hugging Face names; \`decode-harness generate --help\` lists them all):
   --strategy greedy|sample|beam  --max-new-tokens N  --do-sample --seed N  --temperature T
@@ -34,6 +41,7 @@ type Command = (argv: readonly string[]) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   backends: runBackends,
+  bench: runBenchCommand,
   check: runCheckCommand,
   compare: runCompare,
   generate: runGenerate,

@@ -11,7 +11,7 @@ export function checkLengths(promptLength: number, maxNewTokens: number, maxPosi
   if (promptLength > maxPositions) {
     throw new UsageError(
       `the prompt is ${promptLength} tokens but the model holds at most ${maxPositions} positions ` +
-        '(config n_positions); shorten the prompt',
+        '(config n_positions or max_position_embeddings); shorten the prompt',
     );
   }
   // The last generated token is never fed back, so prompt + new - 1 positions are used.

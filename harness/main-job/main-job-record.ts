@@ -1,6 +1,7 @@
 import type { BackendInfo } from '../backend/contract.ts';
 import type { MachineRecord } from '../bench/machine.ts';
 import type { ConformanceResult } from '../conformance/run-conformance.ts';
+import type { GoldenSummary } from '../golden/model-goldens.ts';
 
 export const MAIN_JOB_SCHEMA = 'decode-harness/main-job@1';
 
@@ -37,6 +38,8 @@ export type BackendOutcome =
       readonly conformance: ConformanceResult;
       readonly greedy: GreedyAgreement;
       readonly timing: QuickTiming;
+      /** The model's committed golden suite on this backend (as `decode-harness check` runs it). */
+      readonly goldens: GoldenSummary;
     };
 
 export interface MainJobRecord {
@@ -46,12 +49,18 @@ export interface MainJobRecord {
   readonly model: { readonly name: string; readonly path: string };
   readonly referenceId: string;
   readonly backends: readonly BackendOutcome[];
-  /** True when every backend that ran passed conformance and matched the reference's greedy tokens. */
+  /**
+   * True when every backend that ran passed conformance, matched the reference's greedy tokens and
+   * passed the committed goldens (a model without goldens is noted, not failed).
+   */
   readonly passed: boolean;
 }
 
 export function backendPassed(outcome: BackendOutcome): boolean {
   if (outcome.status === 'unavailable') return true;
   if (outcome.status === 'error') return false;
-  return outcome.conformance.passed && outcome.greedy.identical === outcome.greedy.prompts;
+  const goldens = outcome.goldens;
+  const goldensPassed =
+    goldens.status === 'none' || (goldens.status === 'checked' && goldens.passed === goldens.cases);
+  return outcome.conformance.passed && outcome.greedy.identical === outcome.greedy.prompts && goldensPassed;
 }

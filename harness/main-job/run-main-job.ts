@@ -5,6 +5,13 @@ import { CONFORMANCE_PROMPTS } from '../conformance/prompts.ts';
 import { runConformance } from '../conformance/run-conformance.ts';
 import type { DecodeResult } from '../decode/decode-result.ts';
 import { greedy } from '../decode/greedy.ts';
+import {
+  type GoldenSummary,
+  goldenSummary,
+  loadModelGoldens,
+  type ModelGoldens,
+} from '../golden/model-goldens.ts';
+import { checkSource } from '../golden/run-check.ts';
 import { eosTokenIds } from '../model/eos-token-ids.ts';
 import { loadModelDir } from '../model/load-model-dir.ts';
 import type { ModelDir } from '../model/model-dir.ts';
@@ -23,7 +30,8 @@ const TIMING_NEW_TOKENS = 32;
 
 /**
  * The main job on one model: every registered backend through conformance, greedy agreement
- * with the reference and a quick timing. `onProgress` receives one line per stage.
+ * with the reference, a quick timing and the model's committed goldens. `onProgress` receives one
+ * line per stage.
  */
 export async function runMainJob(
   modelName: string,
@@ -32,6 +40,8 @@ export async function runMainJob(
   const model = await loadModelDir(modelName);
   const tokenizer = await loadTokenizer(model);
   const prompts = CONFORMANCE_PROMPTS.map((text) => tokenizer.encode(text));
+  const goldens = await loadModelGoldens(model);
+  if (goldens.status !== 'ready') onProgress(`goldens: ${goldens.reason}`);
   const reference = await createBackend(REFERENCE_BACKEND_ID, model);
   try {
     const referenceGreedy = await greedyAll(reference, model, prompts);
@@ -48,8 +58,8 @@ export async function runMainJob(
         });
         continue;
       }
-      onProgress(`${factory.id}: conformance, greedy agreement, timing`);
-      backends.push(await runOneBackend(factory.id, model, reference, prompts, referenceGreedy));
+      onProgress(`${factory.id}: conformance, greedy agreement, timing, goldens`);
+      backends.push(await runOneBackend(factory.id, model, reference, prompts, referenceGreedy, goldens));
     }
     return {
       schema: MAIN_JOB_SCHEMA,
@@ -71,6 +81,7 @@ async function runOneBackend(
   reference: LogitsSource,
   prompts: number[][],
   referenceGreedy: DecodeResult[],
+  goldens: ModelGoldens,
 ): Promise<BackendOutcome> {
   let source: LogitsSource | undefined;
   try {
@@ -84,12 +95,18 @@ async function runOneBackend(
       conformance,
       greedy: agreement(ours, referenceGreedy),
       timing: await quickTiming(source, prompts[0]!),
+      goldens: await checkGoldens(source, goldens),
     };
   } catch (error) {
     return { id, status: 'error', error: error instanceof Error ? error.message : String(error) };
   } finally {
     await source?.dispose();
   }
+}
+
+async function checkGoldens(source: LogitsSource, goldens: ModelGoldens): Promise<GoldenSummary> {
+  if (goldens.status !== 'ready') return goldens;
+  return goldenSummary(await checkSource(source, goldens.goldens, goldens.textOf));
 }
 
 function greedyAll(source: LogitsSource, model: ModelDir, prompts: number[][]): Promise<DecodeResult[]> {

@@ -4,24 +4,18 @@ import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ModelDirError } from '../errors.ts';
-import type { Gpt2Config } from '../model/gpt2-config.ts';
-import { DEFAULT_GPT2_SCALES, type Gpt2WeightScales, generateGpt2Weights } from './gpt2-weights.ts';
+import { type GeneratedModel, generatedModelFiles } from './generated-model.ts';
+import { DEFAULT_GPT2_SCALES } from './gpt2-weights.ts';
+import { DEFAULT_LLAMA_SCALES } from './llama-weights.ts';
 import { GPT2_EOS_ID, GPT2_VOCAB_SIZE } from './tokenizer-files.ts';
-import { gpt2ModelDirFiles, type ModelDirFiles, writeModelDirAtomically } from './write-model-dir.ts';
+import { type ModelDirFiles, materialise, writeModelDirAtomically } from './write-model-dir.ts';
 
 /**
  * Models the project generates from a seed instead of committing binaries. Each is built into
  * fixtures/models/<name>/ (git-ignored) on first use and checked against the committed
  * fixtures/models/<name>.manifest.json.
  */
-interface EmbeddedModel {
-  readonly config: Gpt2Config;
-  /** uint32 seed of the integer PRNG. */
-  readonly seed: number;
-  readonly scales: Gpt2WeightScales;
-}
-
-const EMBEDDED_MODELS: Readonly<Record<string, EmbeddedModel>> = {
+const EMBEDDED_MODELS: Readonly<Record<string, GeneratedModel>> = {
   /**
    * GPT-2 architecture and real GPT-2 vocabulary, tiny width. With DEFAULT_GPT2_SCALES its f64
    * forward pass gives, over 6 prompts × 12 greedy steps: mean next-token entropy 3.01 nats, mean
@@ -29,6 +23,7 @@ const EMBEDDED_MODELS: Readonly<Record<string, EmbeddedModel>> = {
    * steps, and a different argmax when the context is cut to the last token in every step.
    */
   'tiny-gpt2': {
+    family: 'gpt2',
     config: {
       model_type: 'gpt2',
       vocab_size: GPT2_VOCAB_SIZE,
@@ -45,6 +40,39 @@ const EMBEDDED_MODELS: Readonly<Record<string, EmbeddedModel>> = {
     },
     seed: 42,
     scales: DEFAULT_GPT2_SCALES,
+  },
+  /**
+   * Llama architecture (LlamaForCausalLM: RMSNorm, RoPE with rope_theta, grouped-query attention
+   * with 2 key/value heads for 4 query heads, SwiGLU MLP, untied LM head) with GPT-2's vocabulary
+   * and tokenizer, width 64, 2 layers, 6.5M parameters. With DEFAULT_LLAMA_SCALES its f64 forward
+   * pass gives, over 6 prompts × 12 greedy steps: mean next-token entropy 2.84 nats, mean top-1
+   * probability 0.41, mean top-1 − top-2 logit margin 1.36, the last token never repeated, and a
+   * different argmax when the context is cut to the last token in every step.
+   */
+  'tiny-llama': {
+    family: 'llama',
+    config: {
+      model_type: 'llama',
+      vocab_size: GPT2_VOCAB_SIZE,
+      hidden_size: 64,
+      intermediate_size: 176,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+      head_dim: 16,
+      max_position_embeddings: 256,
+      rms_norm_eps: 1e-5,
+      rope_theta: 10000,
+      rope_scaling: null,
+      hidden_act: 'silu',
+      tie_word_embeddings: false,
+      attention_bias: false,
+      o_proj_bias: false,
+      bos_token_id: GPT2_EOS_ID,
+      eos_token_id: GPT2_EOS_ID,
+    },
+    seed: 42,
+    scales: DEFAULT_LLAMA_SCALES,
   },
 };
 
@@ -67,7 +95,7 @@ export function manifestPath(name: string): string {
   return join(MODELS_ROOT, `${name}.manifest.json`);
 }
 
-function embeddedModel(name: string): EmbeddedModel {
+function embeddedModel(name: string): GeneratedModel {
   const model = EMBEDDED_MODELS[name];
   if (model === undefined) {
     throw new ModelDirError(
@@ -79,8 +107,7 @@ function embeddedModel(name: string): EmbeddedModel {
 
 /** Generate every file of an embedded model in memory (deterministic). */
 export function buildEmbeddedModelFiles(name: string): ModelDirFiles {
-  const { config, seed, scales } = embeddedModel(name);
-  return gpt2ModelDirFiles(config, generateGpt2Weights(config, seed, scales));
+  return materialise(generatedModelFiles(embeddedModel(name)));
 }
 
 /** The committed record of what an embedded model's files must hash to. */

@@ -1,34 +1,25 @@
 import { ModelDirError } from '../errors.ts';
 import type { Gpt2Config } from '../model/gpt2-config.ts';
-import { ElemType, floatAttr, intAttr, intsAttr, OnnxGraph } from './onnx-graph.ts';
+import {
+  attentionAllowed,
+  checkedWeight,
+  decoderInputs,
+  decoderOutputs,
+  IR_VERSION,
+  MASKED_SCORE,
+  type OnnxWeight,
+  OPSET,
+} from './onnx-decoder-io.ts';
+import { floatAttr, intAttr, intsAttr, OnnxGraph } from './onnx-graph.ts';
 
 /**
- * GPT-2 as an ONNX KV-cache decoder, written op by op with the I/O names and dims of an Optimum
- * export (`text-generation-with-past`), so transformers.js and the ORT backends load it unchanged:
- *   inputs  input_ids, position_ids        int64 [batch_size, sequence_length]
- *           attention_mask                 int64 [batch_size, past_sequence_length + sequence_length]
- *           past_key_values.{i}.key|value  float [batch_size, n_head, past_sequence_length, head_dim]
- *   outputs logits                         float [batch_size, sequence_length, vocab_size]
- *           present.{i}.key|value          float [batch_size, n_head, past_sequence_length + sequence_length, head_dim]
- * Semantics follow HF's GPT2LMHeadModel (eager attention, gelu_new, tied lm_head).
+ * GPT-2 as an ONNX KV-cache decoder, written op by op with the I/O of an Optimum export (see
+ * onnx-decoder-io.ts; the cache has n_head heads). Semantics follow HF's GPT2LMHeadModel (eager
+ * attention, gelu_new, tied lm_head).
  */
 
-export interface Gpt2OnnxTensor {
-  readonly dtype: 'F32';
-  readonly shape: readonly number[];
-  readonly data: Float32Array;
-}
-
-const OPSET = 17; // first opset with LayerNormalization
-const IR_VERSION = 8;
-const PAST = 'past_sequence_length';
-/** Optimum's name for the key extent; symbolic dims with equal names must agree at run time. */
-const TOTAL = 'past_sequence_length + sequence_length';
-/** HF fills masked scores with torch.finfo(float32).min: finite, so a fully masked row stays finite. */
-const MASKED_SCORE = -3.4028234663852886e38;
-
 /** Serialise GPT-2 weights (HF names, no `transformer.` prefix) as an ONNX model; deterministic bytes. */
-export function buildGpt2Onnx(config: Gpt2Config, tensors: ReadonlyMap<string, Gpt2OnnxTensor>): Uint8Array {
+export function buildGpt2Onnx(config: Gpt2Config, tensors: ReadonlyMap<string, OnnxWeight>): Uint8Array {
   if (!config.tie_word_embeddings) {
     throw new ModelDirError(
       'buildGpt2Onnx: tie_word_embeddings false is not supported (logits reuse wte.weight); set it to true',
@@ -39,15 +30,9 @@ export function buildGpt2Onnx(config: Gpt2Config, tensors: ReadonlyMap<string, G
   const H = config.n_head;
   const D = C / H;
   const weight = (name: string, shape: readonly number[]): string =>
-    g.floatInitializer(name, shape, checkedTensor(tensors, name, shape));
-
-  const inputIds = g.input('input_ids', ElemType.int64, ['batch_size', 'sequence_length']);
-  const attentionMask = g.input('attention_mask', ElemType.int64, ['batch_size', TOTAL]);
-  const positionIds = g.input('position_ids', ElemType.int64, ['batch_size', 'sequence_length']);
-  const past = Array.from({ length: config.n_layer }, (_, i) => ({
-    key: g.input(`past_key_values.${i}.key`, ElemType.float, ['batch_size', H, PAST, D]),
-    value: g.input(`past_key_values.${i}.value`, ElemType.float, ['batch_size', H, PAST, D]),
-  }));
+    g.floatInitializer(name, shape, checkedWeight('buildGpt2Onnx', tensors, name, shape));
+  const cache = { layers: config.n_layer, kvHeads: H, headDim: D };
+  const { inputIds, attentionMask, positionIds, past } = decoderInputs(g, cache);
 
   const wte = weight('wte.weight', [config.vocab_size, C]); // [V, C]
   const wpe = weight('wpe.weight', [config.n_positions, C]); // [P, C]
@@ -110,32 +95,8 @@ export function buildGpt2Onnx(config: Gpt2Config, tensors: ReadonlyMap<string, G
   const wteT = g.op('Transpose', [wte], 'wte.weight.T', [intsAttr('perm', [1, 0])]); // [C, V]
   g.op('MatMul', [layerNorm('ln_f', x), wteT], 'logits'); // [batch, seq, V]
 
-  g.output('logits', ElemType.float, ['batch_size', 'sequence_length', config.vocab_size]);
-  for (let i = 0; i < config.n_layer; i++) {
-    g.output(`present.${i}.key`, ElemType.float, ['batch_size', H, TOTAL, D]);
-    g.output(`present.${i}.value`, ElemType.float, ['batch_size', H, TOTAL, D]);
-  }
+  decoderOutputs(g, cache, config.vocab_size);
   return g.encode({ graphName: 'gpt2', irVersion: IR_VERSION, opset: OPSET, producerName: 'decode-harness' });
-}
-
-/**
- * Which keys each query may attend to, computed once for all layers: key j is visible to query i
- * (absolute position past + i) when j <= past + i (causal) and attention_mask[b, j] is 1 (padding).
- * Returns a bool [batch, 1, seq, total].
- */
-function attentionAllowed(g: OnnxGraph, inputIds: string, attentionMask: string): string {
-  const axis1 = g.int64([1], []);
-  const seq = g.op('Gather', [g.op('Shape', [inputIds], 'ids_shape'), axis1], 'seq_len'); // scalar
-  const total = g.op('Gather', [g.op('Shape', [attentionMask], 'mask_shape'), axis1], 'total_len'); // scalar
-  const pastLen = g.op('Sub', [total, seq], 'past_len'); // scalar
-  const one = g.int64([1], []);
-  const queryPos = g.op('Range', [pastLen, total, one], 'query_pos'); // [seq]
-  const keyPos = g.op('Range', [g.int64([0], []), total, one], 'key_pos'); // [total]
-  const queryCol = g.op('Unsqueeze', [queryPos, g.int64([1])], 'query_pos_col'); // [seq, 1]
-  const causal = g.op('LessOrEqual', [keyPos, queryCol], 'causal'); // [seq, total]
-  const keep = g.op('Cast', [attentionMask], 'key_keep', [intAttr('to', ElemType.bool)]); // [batch, total]
-  const keep4 = g.op('Unsqueeze', [keep, g.int64([1, 2])], 'key_keep_4d'); // [batch, 1, 1, total]
-  return g.op('And', [causal, keep4], 'attention_allowed'); // [batch, 1, seq, total]
 }
 
 /** HF's gelu_new: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), the op pattern ORT fuses to FastGelu. */
@@ -149,26 +110,4 @@ function geluNew(g: OnnxGraph, x: string, p: string): string {
   );
   const onePlus = g.op('Add', [t, g.float(1)], `${p}.one_plus`);
   return g.op('Mul', [g.op('Mul', [x, g.float(0.5)], `${p}.half_x`), onePlus], `${p}.out`);
-}
-
-function checkedTensor(
-  tensors: ReadonlyMap<string, Gpt2OnnxTensor>,
-  name: string,
-  shape: readonly number[],
-): Float32Array {
-  const t = tensors.get(name);
-  if (!t) {
-    throw new ModelDirError(
-      `buildGpt2Onnx: weight ${JSON.stringify(name)} is missing; generate it for this config`,
-    );
-  }
-  const n = shape.reduce((a, d) => a * d, 1);
-  if (t.dtype !== 'F32' || t.shape.join(',') !== shape.join(',') || t.data.length !== n) {
-    throw new ModelDirError(
-      `buildGpt2Onnx: weight ${JSON.stringify(name)} is ${t.dtype} [${t.shape.join(', ')}] with ` +
-        `${t.data.length} values, expected F32 [${shape.join(', ')}] (${n} values) for this config; ` +
-        'regenerate the weights from the same config',
-    );
-  }
-  return t.data;
 }

@@ -1,71 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Gpt2Config } from '../model/gpt2-config.ts';
-import { encodeSafetensors } from '../model/safetensors.ts';
-import { buildGpt2Onnx } from './gpt2-onnx.ts';
-import type { Gpt2Weights } from './gpt2-weights.ts';
-import { gpt2TokenizerConfig, gpt2TokenizerJson } from './tokenizer-files.ts';
 
 /** Relative path → file bytes, in the Hugging Face layout transformers.js reads. */
 export type ModelDirFiles = ReadonlyMap<string, Uint8Array>;
 
-/** Every file of a GPT-2 model dir; the same config and weights always give the same bytes. */
-export function gpt2ModelDirFiles(config: Gpt2Config, weights: Gpt2Weights): ModelDirFiles {
-  const json = (value: unknown): Uint8Array =>
-    new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
-  // Named as GPT2LMHeadModel.save_pretrained names them: with the `transformer.` prefix.
-  const safetensors = encodeSafetensors(
-    [...weights].map(([name, tensor]) => ({ name: `transformer.${name}`, ...tensor })),
-  );
-  return new Map([
-    ['config.json', json(hfGpt2ConfigJson(config))],
-    ['generation_config.json', json(generationConfigJson(config))],
-    ['tokenizer.json', new TextEncoder().encode(JSON.stringify(gpt2TokenizerJson()))],
-    ['tokenizer_config.json', json(gpt2TokenizerConfig(config.n_positions))],
-    ['model.safetensors', safetensors],
-    ['onnx/model.onnx', buildGpt2Onnx(config, weights)],
-  ]);
+/**
+ * Relative path → a function that makes the file's bytes: a writer makes and writes one file at a
+ * time, so a model of hundreds of MB never holds its safetensors and ONNX bytes at once.
+ */
+export type LazyModelDirFiles = ReadonlyMap<string, () => Uint8Array>;
+
+/** Make every file's bytes (small models: manifests hash them all). */
+export function materialise(files: LazyModelDirFiles): ModelDirFiles {
+  return new Map([...files].map(([path, make]) => [path, make()]));
 }
 
-/** config.json as GPT2LMHeadModel writes it (keys sorted, as HF does). */
-function hfGpt2ConfigJson(c: Gpt2Config): Record<string, unknown> {
-  return {
-    activation_function: c.activation_function,
-    architectures: ['GPT2LMHeadModel'],
-    // A generated model is inference-only: dropout has no meaning for it.
-    attn_pdrop: 0,
-    bos_token_id: c.bos_token_id,
-    embd_pdrop: 0,
-    eos_token_id: c.eos_token_id,
-    layer_norm_epsilon: c.layer_norm_epsilon,
-    model_type: c.model_type,
-    n_ctx: c.n_positions,
-    n_embd: c.n_embd,
-    n_head: c.n_head,
-    n_inner: c.n_inner === 4 * c.n_embd ? null : c.n_inner,
-    n_layer: c.n_layer,
-    n_positions: c.n_positions,
-    reorder_and_upcast_attn: false,
-    resid_pdrop: 0,
-    scale_attn_by_inverse_layer_idx: false,
-    scale_attn_weights: true,
-    tie_word_embeddings: c.tie_word_embeddings,
-    torch_dtype: 'float32',
-    // Only onnx/model.onnx (fp32) exists; without this transformers.js on wasm asks for model_quantized.onnx.
-    'transformers.js_config': { dtype: 'fp32' },
-    use_cache: true,
-    vocab_size: c.vocab_size,
-  };
-}
-
-function generationConfigJson(c: Gpt2Config): Record<string, unknown> {
-  return {
-    bos_token_id: c.bos_token_id,
-    do_sample: false,
-    eos_token_id: c.eos_token_id,
-    max_length: c.n_positions,
-  };
+/** A JSON file as Hugging Face's save_pretrained writes it: two-space indent, trailing newline. */
+export function jsonFile(value: unknown): Uint8Array {
+  return new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 /**
@@ -75,14 +28,14 @@ function generationConfigJson(c: Gpt2Config): Record<string, unknown> {
  */
 export async function writeModelDirAtomically(
   dir: string,
-  files: ModelDirFiles,
+  files: ModelDirFiles | LazyModelDirFiles,
 ): Promise<'written' | 'exists'> {
   const tmp = `${dir}.tmp-${process.pid}-${randomUUID().slice(0, 8)}`;
   try {
     for (const [relative, bytes] of files) {
       const path = join(tmp, relative);
       await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, bytes);
+      await writeFile(path, typeof bytes === 'function' ? bytes() : bytes);
     }
     await mkdir(dirname(dir), { recursive: true });
     try {

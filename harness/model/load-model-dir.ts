@@ -6,6 +6,7 @@ import {
   ensureEmbeddedModel,
   isEmbeddedModelName,
 } from '../model-gen/embedded-models.ts';
+import { ensureShapeModel, isShapeModelName, SHAPE_MODEL_NAMES } from '../model-gen/shape-models.ts';
 import { parseModelConfig } from './model-config.ts';
 import type { ModelDir } from './model-dir.ts';
 import { checkWeightsMatchConfig } from './parameter-layout.ts';
@@ -30,18 +31,22 @@ const REQUIRED_FILES: readonly (readonly [file: string, howToGet: string])[] = [
 
 /**
  * Load and validate a model directory in the Hugging Face layout (see model-dir.ts), or build and
- * load an embedded model by name. A bare embedded name (`tiny-gpt2`) means the embedded model; to
- * load a local directory of the same name, write it as a path (`./tiny-gpt2`).
+ * load a generated model by name: an embedded one (`tiny-gpt2`, verified against its manifest) or a
+ * shape model (`llama-135m-shape`, built into .cache/models/ on first use). A bare name means the
+ * generated model; to load a local directory of the same name, write it as a path (`./tiny-gpt2`).
  */
 export async function loadModelDir(pathOrName: string): Promise<ModelDir> {
   if (isEmbeddedModelName(pathOrName)) {
     return readModelDir(await ensureEmbeddedModel(pathOrName), pathOrName);
   }
+  if (isShapeModelName(pathOrName)) {
+    return readModelDir(await ensureShapeModel(pathOrName), pathOrName);
+  }
   const dir = resolve(pathOrName);
   if (!existsSync(dir)) {
     throw new ModelDirError(
       `model ${JSON.stringify(pathOrName)}: no such directory (${dir}) and not an embedded model name; ` +
-        `embedded: ${EMBEDDED_MODEL_NAMES.join(', ')}`,
+        `embedded: ${EMBEDDED_MODEL_NAMES.join(', ')}; shape models: ${SHAPE_MODEL_NAMES.join(', ')}`,
     );
   }
   if (!statSync(dir).isDirectory()) {

@@ -1,7 +1,7 @@
 import { ModelDirError } from '../errors.ts';
 import { configObject } from './config-fields.ts';
 import { type Gpt2Config, parseGpt2Config } from './gpt2-config.ts';
-import { LLAMA_MODEL_TYPES, type LlamaConfig, parseLlamaConfig } from './llama-config.ts';
+import { isLlamaModelType, LLAMA_MODEL_TYPES, type LlamaConfig, parseLlamaConfig } from './llama-config.ts';
 
 /**
  * Every architecture the harness runs, told apart by config.json's `model_type` as Hugging Face
@@ -16,7 +16,7 @@ export const SUPPORTED_MODEL_TYPES: readonly string[] = ['gpt2', ...LLAMA_MODEL_
 export function parseModelConfig(raw: unknown, file: string): ModelConfig {
   const modelType = configObject(raw, file).model_type;
   if (modelType === 'gpt2') return parseGpt2Config(raw, file);
-  if ((LLAMA_MODEL_TYPES as readonly unknown[]).includes(modelType)) return parseLlamaConfig(raw, file);
+  if (isLlamaModelType(modelType)) return parseLlamaConfig(raw, file);
   throw new ModelDirError(
     `${file}: model_type ${JSON.stringify(modelType)} is not supported; supported: ` +
       `${SUPPORTED_MODEL_TYPES.map((t) => JSON.stringify(t)).join(', ')} ` +

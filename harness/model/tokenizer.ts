@@ -34,8 +34,11 @@ export async function loadTokenizer(dir: ModelDir): Promise<Tokenizer> {
         `${dir.config.vocab_size}; the tokenizer belongs to another model`,
     );
   }
+  // transformers.js throws on an empty list; no tokens are no text.
   const decode = (ids: readonly number[]): string =>
-    tokenizer.decode([...ids], { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+    ids.length === 0
+      ? ''
+      : tokenizer.decode([...ids], { skip_special_tokens: false, clean_up_tokenization_spaces: false });
   return {
     encode: (text) => tokenizer.encode(text, { add_special_tokens: false }),
     decode,

@@ -7,45 +7,48 @@ import { LOGIT_TOLERANCE } from '../../harness/conformance/tolerances.ts';
 import { loadModelDir } from '../../harness/model/load-model-dir.ts';
 import type { ModelDir } from '../../harness/model/model-dir.ts';
 import { loadTokenizer } from '../../harness/model/tokenizer.ts';
+import { EMBEDDED_MODEL_NAMES } from '../../harness/model-gen/embedded-models.ts';
 import { requireAvailable } from '../helpers/backends.ts';
 
-/** One suite, every registered backend, on the embedded tiny-gpt2. */
-let model: ModelDir;
-let reference: LogitsSource;
-let prompts: number[][];
+/** One suite, every registered backend, on every embedded model (tiny-gpt2, tiny-llama). */
+describe.each(EMBEDDED_MODEL_NAMES)('on %s', (modelName) => {
+  let model: ModelDir;
+  let reference: LogitsSource;
+  let prompts: number[][];
 
-beforeAll(async () => {
-  model = await loadModelDir('tiny-gpt2');
-  const tokenizer = await loadTokenizer(model);
-  prompts = CONFORMANCE_PROMPTS.map((text) => tokenizer.encode(text));
-  reference = await createBackend(REFERENCE_BACKEND_ID, model);
-});
-
-afterAll(async () => {
-  await reference?.dispose();
-});
-
-for (const factory of allBackendFactories()) {
-  describe(`conformance ${factory.id} on tiny-gpt2`, () => {
-    let source: LogitsSource | undefined;
-    afterAll(async () => {
-      if (source && source !== reference) await source.dispose();
-    });
-
-    for (const check of CONFORMANCE_CHECKS) {
-      it(`${check.name}: ${check.description}`, async (ctx) => {
-        if (!(await requireAvailable(factory, ctx))) return;
-        source ??= factory.id === REFERENCE_BACKEND_ID ? reference : await createBackend(factory.id, model);
-        const tolerance = LOGIT_TOLERANCE[source.info.dtype];
-        try {
-          const outcome = await check.run({ source, reference, prompts, tolerance });
-          console.log(`${factory.id} ${outcome.name}: ${outcome.detail}`);
-          expect(outcome.passed, outcome.detail).toBe(true);
-        } finally {
-          source.reset();
-          reference.reset();
-        }
-      });
-    }
+  beforeAll(async () => {
+    model = await loadModelDir(modelName);
+    const tokenizer = await loadTokenizer(model);
+    prompts = CONFORMANCE_PROMPTS.map((text) => tokenizer.encode(text));
+    reference = await createBackend(REFERENCE_BACKEND_ID, model);
   });
-}
+
+  afterAll(async () => {
+    await reference?.dispose();
+  });
+
+  for (const factory of allBackendFactories()) {
+    describe(`conformance ${factory.id}`, () => {
+      let source: LogitsSource | undefined;
+      afterAll(async () => {
+        if (source && source !== reference) await source.dispose();
+      });
+
+      for (const check of CONFORMANCE_CHECKS) {
+        it(`${check.name}: ${check.description}`, async (ctx) => {
+          if (!(await requireAvailable(factory, ctx))) return;
+          source ??= factory.id === REFERENCE_BACKEND_ID ? reference : await createBackend(factory.id, model);
+          const tolerance = LOGIT_TOLERANCE[source.info.dtype];
+          try {
+            const outcome = await check.run({ source, reference, prompts, tolerance });
+            console.log(`${modelName} ${factory.id} ${outcome.name}: ${outcome.detail}`);
+            expect(outcome.passed, outcome.detail).toBe(true);
+          } finally {
+            source.reset();
+            reference.reset();
+          }
+        });
+      }
+    });
+  }
+});

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseGpt2Config } from '../../harness/model/gpt2-config.ts';
-import { checkWeightsMatchConfig } from '../../harness/model/load-model-dir.ts';
+import { parseLlamaConfig } from '../../harness/model/llama-config.ts';
+import { checkWeightsMatchConfig } from '../../harness/model/parameter-layout.ts';
 import {
   buildEmbeddedModelFiles,
   EMBEDDED_MODEL_NAMES,
@@ -16,6 +17,8 @@ import {
   verifyEmbeddedModel,
 } from '../../harness/model-gen/embedded-models.ts';
 import { generateGpt2Weights } from '../../harness/model-gen/gpt2-weights.ts';
+import { llamaModelDirFiles } from '../../harness/model-gen/llama-model-dir.ts';
+import { generateLlamaWeights } from '../../harness/model-gen/llama-weights.ts';
 import { writeModelDirAtomically } from '../../harness/model-gen/write-model-dir.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'embedded-model-test-'));
@@ -34,32 +37,34 @@ function hashesOf(dir: string): Record<string, string> {
   return Object.fromEntries(MODEL_FILES.map((f) => [f, sha256Hex(readFileSync(join(dir, f)))]));
 }
 
-describe('embedded tiny-gpt2', () => {
+describe.each(['tiny-gpt2', 'tiny-llama'])('embedded %s', (name) => {
   it('is registered', () => {
-    expect(EMBEDDED_MODEL_NAMES).toContain('tiny-gpt2');
+    expect(EMBEDDED_MODEL_NAMES).toContain(name);
   });
 
   it('builds on first use and matches the committed manifest', async () => {
-    const dir = await ensureEmbeddedModel('tiny-gpt2');
-    expect(dir).toBe(embeddedModelDir('tiny-gpt2'));
-    const manifest = await readManifest('tiny-gpt2');
+    const dir = await ensureEmbeddedModel(name);
+    expect(dir).toBe(embeddedModelDir(name));
+    const manifest = await readManifest(name);
     expect(Object.keys(manifest.files).sort()).toEqual([...MODEL_FILES].sort());
-    await expect(verifyEmbeddedModel('tiny-gpt2')).resolves.toBeUndefined();
+    await expect(verifyEmbeddedModel(name)).resolves.toBeUndefined();
   });
 
   it('regenerates bit-identically, in memory and on disk', async () => {
-    const first = buildEmbeddedModelFiles('tiny-gpt2');
-    const second = buildEmbeddedModelFiles('tiny-gpt2');
-    expect(manifestFromFiles('tiny-gpt2', second)).toEqual(manifestFromFiles('tiny-gpt2', first));
+    const first = buildEmbeddedModelFiles(name);
+    const second = buildEmbeddedModelFiles(name);
+    expect(manifestFromFiles(name, second)).toEqual(manifestFromFiles(name, first));
     // ...and equals what the committed manifest says, so it is the same on every machine that passes.
-    expect(manifestFromFiles('tiny-gpt2', first).files).toEqual((await readManifest('tiny-gpt2')).files);
+    expect(manifestFromFiles(name, first).files).toEqual((await readManifest(name)).files);
 
-    const [a, b] = [join(root, 'a', 'tiny-gpt2'), join(root, 'b', 'tiny-gpt2')];
+    const [a, b] = [join(root, 'a', name), join(root, 'b', name)];
     expect(await writeModelDirAtomically(a, first)).toBe('written');
-    expect(await writeModelDirAtomically(b, buildEmbeddedModelFiles('tiny-gpt2'))).toBe('written');
+    expect(await writeModelDirAtomically(b, buildEmbeddedModelFiles(name))).toBe('written');
     expect(hashesOf(a)).toEqual(hashesOf(b));
   });
+});
 
+describe('embedded tiny-gpt2', () => {
   it('detects a corrupted copy and says how to rebuild or update the manifest', async () => {
     const dir = join(root, 'corrupted');
     cpSync(embeddedModelDir('tiny-gpt2'), dir, { recursive: true });
@@ -140,6 +145,52 @@ describe('generateGpt2Weights', () => {
     expect(deeper.get('ln_f.weight')?.data).toEqual(shallow.get('ln_f.weight')?.data);
     expect(generateGpt2Weights(config, 2).get('wte.weight')?.data).not.toEqual(
       shallow.get('wte.weight')?.data,
+    );
+  });
+});
+
+describe('generateLlamaWeights', () => {
+  const config = parseLlamaConfig(
+    {
+      model_type: 'llama',
+      vocab_size: 50,
+      hidden_size: 16,
+      intermediate_size: 24,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+      max_position_embeddings: 8,
+    },
+    'config.json',
+  );
+
+  it('produces every LlamaForCausalLM parameter in HF layout ([out, in]), with an untied LM head', () => {
+    const weights = generateLlamaWeights(config, 1);
+    expect(() => checkWeightsMatchConfig(config, weights, 'generated')).not.toThrow();
+    expect(weights.get('lm_head.weight')?.shape).toEqual([50, 16]);
+    expect(weights.get('model.layers.1.self_attn.k_proj.weight')?.shape).toEqual([8, 16]);
+    expect(weights.get('model.layers.0.mlp.down_proj.weight')?.shape).toEqual([16, 24]);
+    expect(weights.has('model.layers.0.self_attn.q_proj.bias')).toBe(false);
+    // RMSNorm weights are 1 + jitter (at most 6 standard deviations of 0.125 away).
+    expect(Array.from(weights.get('model.norm.weight')!.data).every((w) => Math.abs(w - 1) <= 0.75)).toBe(
+      true,
+    );
+  });
+
+  it('draws each tensor from its own stream, and adds q/k/v/o biases only when configured', () => {
+    const deeper = generateLlamaWeights({ ...config, num_hidden_layers: 3 }, 1);
+    const shallow = generateLlamaWeights(config, 1);
+    const name = 'model.layers.1.mlp.up_proj.weight';
+    expect(deeper.get(name)?.data).toEqual(shallow.get(name)?.data);
+    const biased = generateLlamaWeights({ ...config, attention_bias: true, o_proj_bias: true }, 1);
+    expect(biased.get('model.layers.0.self_attn.o_proj.bias')?.shape).toEqual([16]);
+    expect(biased.get(name)?.data).toEqual(shallow.get(name)?.data);
+  });
+
+  it('writes model dirs for model_type llama only', () => {
+    const weights = generateLlamaWeights(config, 1);
+    expect(() => llamaModelDirFiles({ ...config, model_type: 'qwen2' }, weights)).toThrow(
+      /writes LlamaForCausalLM dirs: model_type "llama" .*; got model_type "qwen2"/,
     );
   });
 });

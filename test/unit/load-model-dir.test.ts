@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ModelDirError } from '../../harness/errors.ts';
 import { parseGpt2Config } from '../../harness/model/gpt2-config.ts';
-import { checkWeightsMatchConfig, loadModelDir } from '../../harness/model/load-model-dir.ts';
+import { loadModelDir } from '../../harness/model/load-model-dir.ts';
+import { checkWeightsMatchConfig } from '../../harness/model/parameter-layout.ts';
 import { embeddedModelDir } from '../../harness/model-gen/embedded-models.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'load-model-dir-test-'));
@@ -103,12 +104,38 @@ describe('loadModelDir', () => {
     expect((await loadError(dir)).message).toMatch(/generation_config.json: expected a JSON object/);
   });
 
-  it('rejects an unsupported model_type', async () => {
+  it('rejects an unsupported model_type, naming the supported ones', async () => {
     const dir = copyOfTinyGpt2();
     editConfig(dir, (c) => {
-      c.model_type = 'llama';
+      c.model_type = 'bert';
     });
-    expect((await loadError(dir)).message).toMatch(/model_type "llama" is not supported; supported: "gpt2"/);
+    expect((await loadError(dir)).message).toMatch(
+      /config.json: model_type "bert" is not supported; supported: "gpt2", "llama", "qwen2", "mistral"/,
+    );
+  });
+
+  it('loads the embedded Llama model by name, its config chosen by model_type', async () => {
+    const model = await loadModelDir('tiny-llama');
+    expect(model.config).toMatchObject({
+      model_type: 'llama',
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+      head_dim: 16,
+      max_position_embeddings: 256,
+      tie_word_embeddings: false,
+    });
+  });
+
+  it('catches a Llama config whose kv heads do not match the weights', async () => {
+    const dir = join(root, `model-${copies++}`);
+    cpSync(embeddedModelDir('tiny-llama'), dir, { recursive: true });
+    editConfig(dir, (c) => {
+      c.num_key_value_heads = 4;
+    });
+    expect((await loadError(dir)).message).toMatch(
+      /model.layers.0.self_attn.k_proj.weight has shape \[32, 64\] but config.json implies \[num_key_value_heads·head_dim, hidden_size\] = \[64, 64\]/,
+    );
   });
 
   it('catches a config with more layers than the weights', async () => {

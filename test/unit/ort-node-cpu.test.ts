@@ -194,7 +194,7 @@ describe('ort-node:cpu rejects bad input with the value and the fix', () => {
     const threeLayers = randomModelDir('three-layers', CONFIG, { ...CONFIG, n_layer: 3 });
     await expect(ort(threeLayers)).rejects.toBeInstanceOf(ModelDirError);
     await expect(ort(threeLayers)).rejects.toThrow(
-      /three-layers.*model\.onnx does not match .*config\.json: the graph has 3 layers of past_key_values inputs but config n_layer is 2/,
+      /three-layers.*model\.onnx does not match .*config\.json: the graph has 3 layers of past_key_values inputs but config.json says 2/,
     );
     const vocab = randomModelDir('vocab', { ...CONFIG, vocab_size: 98 }, CONFIG);
     await expect(ort(vocab)).rejects.toThrow(/output logits has dim 2 = 97 .*config implies 98/);

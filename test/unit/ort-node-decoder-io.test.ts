@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { checkDecoderIo } from '../../backends/ort-node/decoder-io.ts';
 import { ModelDirError } from '../../harness/errors.ts';
 import type { Gpt2Config } from '../../harness/model/gpt2-config.ts';
+import type { LlamaConfig } from '../../harness/model/llama-config.ts';
 
 type Metadata = InferenceSession.ValueMetadata;
 
-const CONFIG = { vocab_size: 97, n_embd: 16, n_head: 2, n_layer: 1 } as Gpt2Config;
+const CONFIG = { model_type: 'gpt2', vocab_size: 97, n_embd: 16, n_head: 2, n_layer: 1 } as Gpt2Config;
 const WHERE = { onnxPath: 'm/onnx/model.onnx', configPath: 'm/config.json' };
 const tensor = (name: string, type: 'int64' | 'float32', shape: (number | string)[]): Metadata => ({
   name,
@@ -50,7 +51,7 @@ describe('checkDecoderIo', () => {
       [check(INPUTS.slice(0, 4)), /the graph has no input "past_key_values.0.value"/],
       [
         check(INPUTS, OUTPUTS.slice(0, 1)),
-        /the graph has 0 layers of present outputs but config n_layer is 1/,
+        /the graph has 0 layers of present outputs but config.json says 1/,
       ],
       [
         check(replace(INPUTS, 0, tensor('input_ids', 'float32', ['b', 's']))),
@@ -76,5 +77,26 @@ describe('checkDecoderIo', () => {
         /^m\/onnx\/model\.onnx does not match m\/config\.json: .*; re-export the model or fix config\.json$/,
       );
     }
+  });
+
+  it('expects num_key_value_heads cache heads of head_dim for a Llama-family config', () => {
+    // 4 query heads share 2 key/value heads of width 8: the cache is [batch, 2, length, 8].
+    const llama = {
+      model_type: 'llama',
+      vocab_size: 97,
+      num_hidden_layers: 1,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+      head_dim: 8,
+    } as LlamaConfig;
+    const run = (inputs: readonly Metadata[]) => () =>
+      checkDecoderIo({ inputMetadata: inputs, outputMetadata: OUTPUTS }, llama, WHERE);
+    expect(run(INPUTS)).not.toThrow();
+    const queryHeads = INPUTS.map((m) =>
+      m.name === 'past_key_values.0.key' ? tensor(m.name, 'float32', ['batch_size', 4, 'p', 8]) : m,
+    );
+    expect(run(queryHeads)).toThrow(
+      /input past_key_values.0.key has dim 1 = 4 \[batch_size, 4, p, 8\], config implies 2/,
+    );
   });
 });

@@ -1,0 +1,245 @@
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import type { BackendInfo, Logits } from '../../../harness/backend/contract.ts';
+import { HarnessError } from '../../../harness/errors.ts';
+import { headDim, numKvHeads, numLayers } from '../../../harness/model/model-config.ts';
+import type { ModelDir } from '../../../harness/model/model-dir.ts';
+import { checkDecoderIo } from '../../ort-node/decoder-io.ts';
+import { type DecoderFeeds, type ForwardPass, type ForwardTiming, TimingLog } from '../forward-pass.ts';
+import { ChromiumBrowser } from './chromium-browser.ts';
+import type { BrowserMemory } from './chromium-processes.ts';
+import { DEFAULT_CALL_TIMEOUT_MS, PageRpc } from './page-rpc.ts';
+import { checkPlacements, parsePlacements } from './placements.ts';
+import { type StaticServer, startStaticServer } from './static-server.ts';
+
+export type PageProvider = 'webgpu' | 'wasm';
+
+export interface ChromiumForwardOptions {
+  readonly backendId: string;
+  readonly provider: PageProvider;
+  /** wasm threads in the page (pthreads on Web Workers; needs cross-origin isolation). */
+  readonly threads: number;
+  readonly executablePath: string;
+  /** Limit for one prefill/step/reorder call; default 60 s. */
+  readonly callTimeoutMs?: number;
+}
+
+/** One bundle per provider: the WebGPU build (asyncify wasm with the WebGPU EP) or the plain wasm one. */
+const BUNDLES: Readonly<Record<PageProvider, string>> = {
+  webgpu: 'ort.webgpu.min.mjs',
+  wasm: 'ort.wasm.min.mjs',
+};
+const PROVIDER_NAMES: Readonly<Record<PageProvider, string>> = {
+  webgpu: 'WebGpuExecutionProvider',
+  wasm: 'CPUExecutionProvider',
+};
+
+/** Loading the page, ~40 MB of wasm and two sessions on SwiftShader takes seconds; this means stuck. */
+const STARTUP_TIMEOUT_MS = 120_000;
+/** onnxruntime's verbose log (the placement probe) and its node-assignment warning are expected at open. */
+const ORT_OPEN_LOG = /\[[VI]:onnxruntime|\[W:onnxruntime:.*VerifyEachNodeIsAssignedToAnEp/;
+
+interface AdapterAnswer {
+  readonly vendor: string;
+  readonly architecture: string;
+  readonly device: string;
+  readonly description: string;
+  readonly isFallbackAdapter: boolean;
+  readonly features: readonly string[];
+}
+interface OpenAnswer {
+  readonly createMs: number;
+  readonly ortVersion: string;
+  readonly threads: number;
+  readonly crossOriginIsolated: boolean;
+  readonly adapter: AdapterAnswer | undefined;
+  readonly inputMetadata: Parameters<typeof checkDecoderIo>[0]['inputMetadata'];
+  readonly outputMetadata: Parameters<typeof checkDecoderIo>[0]['outputMetadata'];
+}
+interface RunAnswer {
+  readonly modelMs: number;
+  readonly positions: number;
+  readonly logitsBase64: string;
+}
+
+/** Start-up phases of one Chromium backend, in milliseconds. */
+export interface ChromiumStartup {
+  /** Server up, browser launched, page loaded. */
+  readonly browserMs: number;
+  /** onnxruntime-web loaded and both sessions (placement probe + the one that runs) created. */
+  readonly sessionMs: number;
+}
+
+/**
+ * The forward pass in a headless Chromium page (page/ort-page.js), one browser per instance.
+ * Node sends token ids, positions and mask; the page runs onnxruntime-web and keeps the KV cache
+ * (on WebGPU as GPU buffers that never come back to the CPU); only logits return, as base64.
+ */
+export class ChromiumForward implements ForwardPass {
+  private readonly log = new TimingLog();
+
+  private constructor(
+    private readonly browser: ChromiumBrowser,
+    private readonly server: StaticServer,
+    private readonly rpc: PageRpc,
+    private readonly vocab: number,
+    readonly startup: ChromiumStartup,
+  ) {}
+
+  static async open(
+    model: ModelDir,
+    options: ChromiumForwardOptions,
+  ): Promise<{ forward: ChromiumForward; info: BackendInfo }> {
+    const { backendId, provider } = options;
+    const startMs = performance.now();
+    const server = await startStaticServer(model.onnxPath);
+    let browser: ChromiumBrowser | undefined;
+    try {
+      browser = await ChromiumBrowser.launch({
+        executablePath: options.executablePath,
+        webgpu: provider === 'webgpu',
+        backendId,
+      });
+      await browser.page.goto(`${server.origin}/`, { timeout: STARTUP_TIMEOUT_MS });
+      await browser.page.waitForFunction(() => 'ortPage' in globalThis, undefined, {
+        timeout: STARTUP_TIMEOUT_MS,
+      });
+      const browserMs = performance.now() - startMs;
+      const rpc = new PageRpc(browser, backendId, options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
+      const { config } = model;
+      const opened = await rpc.call<OpenAnswer>(
+        'open',
+        {
+          bundle: BUNDLES[provider],
+          executionProvider: provider,
+          threads: options.threads,
+          modelUrl: '/model.onnx',
+          cacheShape: {
+            layers: numLayers(config),
+            heads: numKvHeads(config),
+            headDim: headDim(config),
+            vocab: config.vocab_size,
+          },
+        },
+        { timeoutMs: STARTUP_TIMEOUT_MS, expectedConsole: ORT_OPEN_LOG },
+      );
+      const answer = opened.value;
+      if (!answer.crossOriginIsolated) {
+        throw new HarnessError(
+          `${backendId}: the page is not cross-origin isolated, so onnxruntime-web cannot start wasm threads; ` +
+            'the static server must send COOP/COEP headers (report this as a bug)',
+          1,
+        );
+      }
+      checkDecoderIo(answer, model.config, {
+        onnxPath: model.onnxPath,
+        configPath: path.join(model.path, 'config.json'),
+      });
+      const executionProvider = checkPlacements(
+        backendId,
+        PROVIDER_NAMES[provider],
+        parsePlacements(opened.console.map((line) => line.text)),
+      );
+      const info: BackendInfo = {
+        id: backendId,
+        device: describeDevice(answer.adapter, browser.version),
+        executionProvider,
+        dtype: 'float32',
+        threads: answer.threads,
+        versions: {
+          'onnxruntime-web': answer.ortVersion,
+          chromium: browser.version,
+          'playwright-core': createRequire(import.meta.url)('playwright-core/package.json').version,
+        },
+      };
+      const startup = { browserMs, sessionMs: performance.now() - startMs - browserMs };
+      return { forward: new ChromiumForward(browser, server, rpc, config.vocab_size, startup), info };
+    } catch (error) {
+      await browser?.close();
+      await server.close();
+      throw error;
+    }
+  }
+
+  get timing(): ForwardTiming {
+    return this.log;
+  }
+
+  /** The page, for diagnostics (tests inject faults through it). */
+  get page(): Page {
+    return this.browser.page;
+  }
+
+  /** The browser's temp root (profile and config dirs); removed by dispose. */
+  get rootDir(): string {
+    return this.browser.rootDir;
+  }
+
+  /** Memory of every process of this backend's browser, now. */
+  memory(): BrowserMemory {
+    return this.browser.memory();
+  }
+
+  async run(feeds: DecoderFeeds): Promise<Logits> {
+    const { value, roundTripMs } = await this.rpc.call<RunAnswer>('run', {
+      batch: feeds.batch,
+      seq: feeds.seq,
+      total: feeds.total,
+      // Numbers, not BigInt64Array: a few hundred small ints serialise faster than base64 + BigInt.
+      inputIds: Array.from(feeds.inputIds, Number),
+      positionIds: Array.from(feeds.positionIds, Number),
+      attentionMask: Array.from(feeds.attentionMask, Number),
+      freshCache: feeds.freshCache,
+      allPositions: feeds.allPositions,
+    });
+    const data = float32FromBase64(value.logitsBase64);
+    const expected = feeds.batch * value.positions * this.vocab;
+    if (data.length !== expected) {
+      throw new HarnessError(
+        `page returned ${data.length} logits, expected ${expected} ([${feeds.batch}, ${value.positions}, ${this.vocab}]); report this as a bug`,
+        1,
+      );
+    }
+    this.log.record({ call: feeds.freshCache ? 'prefill' : 'step', modelMs: value.modelMs, roundTripMs });
+    return { batch: feeds.batch, positions: value.positions, vocab: this.vocab, data };
+  }
+
+  async gather(sourceRows: readonly number[]): Promise<void> {
+    const { value, roundTripMs } = await this.rpc.call<{ modelMs: number }>('gather', sourceRows);
+    this.log.record({ call: 'reorder', modelMs: value.modelMs, roundTripMs });
+  }
+
+  /** Release the session if the page still answers, then close the browser and the server regardless. */
+  async dispose(): Promise<void> {
+    try {
+      await this.rpc.call('close', undefined, { timeoutMs: 5_000 });
+    } catch {
+      // a hung or failed page is closed with the browser below
+    } finally {
+      await this.browser.close();
+      await this.server.close();
+    }
+  }
+}
+
+/** Base64 of little-endian float32 bytes → a Float32Array of its own (aligned) buffer. */
+function float32FromBase64(base64: string): Float32Array {
+  const bytes = Buffer.from(base64, 'base64');
+  const out = new Float32Array(bytes.length / 4);
+  new Uint8Array(out.buffer).set(bytes);
+  return out;
+}
+
+function describeDevice(adapter: AdapterAnswer | undefined, chromiumVersion: string): string {
+  if (!adapter) {
+    return `cpu (${os.cpus()[0]?.model.trim() ?? 'unknown model'}), WebAssembly SIMD in Chromium ${chromiumVersion}`;
+  }
+  const name = [adapter.vendor, adapter.architecture, adapter.device, adapter.description]
+    .filter((part) => part.length > 0)
+    .join(' ');
+  const kind = adapter.isFallbackAdapter ? 'fallback (software) adapter' : 'hardware adapter';
+  const f16 = adapter.features.includes('shader-f16') ? 'shader-f16' : 'no shader-f16';
+  return `WebGPU ${name || 'unnamed adapter'} (${kind}; ${f16})`;
+}

@@ -1,0 +1,81 @@
+import { createReadStream } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** onnxruntime-web's browser bundles and their .wasm/.mjs companions. */
+export const ORT_WEB_DIST = fileURLToPath(
+  new URL('../../../node_modules/onnxruntime-web/dist', import.meta.url),
+);
+const PAGE_DIR = fileURLToPath(new URL('./page', import.meta.url));
+
+/** Only these file names are served from ORT_WEB_DIST: the bundles and the wasm they load. */
+const ORT_FILE = /^ort[\w.-]*\.(?:mjs|wasm)$/;
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.onnx': 'application/octet-stream',
+};
+
+/**
+ * Cross-origin isolation: without both headers `crossOriginIsolated` is false, SharedArrayBuffer
+ * is missing and onnxruntime-web silently drops to one wasm thread.
+ */
+const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cache-Control': 'no-store',
+};
+
+export interface StaticServer {
+  /** `http://127.0.0.1:PORT` */
+  readonly origin: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A file server on 127.0.0.1 and a free port, for one browser: the page, onnxruntime-web's dist
+ * files and one model file at /model.onnx (none for the adapter probe). Nothing else on disk is
+ * reachable through it.
+ */
+export async function startStaticServer(onnxPath?: string): Promise<StaticServer> {
+  const server = http.createServer((request, response) => {
+    const file = resolveFile(new URL(request.url ?? '/', 'http://127.0.0.1').pathname, onnxPath);
+    if (!file || request.method !== 'GET') {
+      response.writeHead(404, ISOLATION_HEADERS).end();
+      return;
+    }
+    const stream = createReadStream(file);
+    stream.on('open', () => {
+      const type = CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream';
+      response.writeHead(200, { ...ISOLATION_HEADERS, 'Content-Type': type });
+      stream.pipe(response);
+    });
+    stream.on('error', () => response.writeHead(404, ISOLATION_HEADERS).end());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function resolveFile(pathname: string, onnxPath: string | undefined): string | undefined {
+  if (pathname === '/') return path.join(PAGE_DIR, 'index.html');
+  if (pathname === '/ort-page.js') return path.join(PAGE_DIR, 'ort-page.js');
+  if (pathname === '/model.onnx') return onnxPath;
+  const ortName = pathname.startsWith('/ort/') ? pathname.slice('/ort/'.length) : '';
+  return ORT_FILE.test(ortName) ? path.join(ORT_WEB_DIST, ortName) : undefined;
+}

@@ -1,0 +1,172 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { InferenceSession, Tensor } from 'onnxruntime-web';
+import type { BackendInfo, Logits } from '../../../harness/backend/contract.ts';
+import { ModelDirError, UsageError } from '../../../harness/errors.ts';
+import { headDim, numKvHeads, numLayers } from '../../../harness/model/model-config.ts';
+import type { ModelDir } from '../../../harness/model/model-dir.ts';
+import { checkDecoderIo } from '../../ort-node/decoder-io.ts';
+import { type DecoderFeeds, type ForwardPass, type ForwardTiming, TimingLog } from '../forward-pass.ts';
+
+type Ort = typeof import('onnxruntime-web');
+
+/**
+ * onnxruntime-web's wasm build run directly in Node: `import('onnxruntime-web')` resolves (by the
+ * package's "node" export condition) to dist/ort.node.min.mjs, which registers only the `cpu` and
+ * `wasm` backends, both the CPU execution provider compiled to WebAssembly
+ * (ort-wasm-simd-threaded.wasm) — there is no other provider in that build to fall back to.
+ * Threads are emscripten pthreads on worker_threads; the count is fixed when the wasm module
+ * initialises, i.e. by the first session in the process.
+ */
+export class NodeWasmForward implements ForwardPass {
+  private cache: Tensor[] | undefined; // per layer and key/value: [batch, heads, length, headDim]
+  private readonly log = new TimingLog();
+
+  private constructor(
+    private readonly ort: Ort,
+    private readonly session: InferenceSession,
+    private readonly model: ModelDir,
+  ) {}
+
+  static async open(
+    model: ModelDir,
+    threads = os.availableParallelism(),
+  ): Promise<{ forward: NodeWasmForward; info: BackendInfo }> {
+    const ort: Ort = await import('onnxruntime-web');
+    applyThreads(ort, threads);
+    let session: InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(readFileSync(model.onnxPath), {
+        executionProviders: ['wasm'],
+        graphOptimizationLevel: 'all',
+      });
+    } catch (err) {
+      throw new ModelDirError(
+        `onnxruntime-web could not load ${model.onnxPath}: ${(err as Error).message}; regenerate or re-export the model`,
+      );
+    }
+    try {
+      checkDecoderIo(session, model.config, {
+        onnxPath: model.onnxPath,
+        configPath: path.join(model.path, 'config.json'),
+      });
+    } catch (err) {
+      await session.release();
+      throw err;
+    }
+    const info: BackendInfo = {
+      id: 'ort-web:wasm',
+      device: `cpu (${os.cpus()[0]?.model.trim() ?? 'unknown model'}), WebAssembly SIMD in Node ${process.versions.node}`,
+      executionProvider: 'CPUExecutionProvider (onnxruntime-web wasm)',
+      dtype: 'float32',
+      threads: ort.env.wasm.numThreads ?? threads,
+      versions: {
+        'onnxruntime-web': ort.env.versions.web ?? 'unknown',
+        'onnxruntime-common': ort.env.versions.common,
+      },
+    };
+    return { forward: new NodeWasmForward(ort, session, model), info };
+  }
+
+  get timing(): ForwardTiming {
+    return this.log;
+  }
+
+  async run(feeds: DecoderFeeds): Promise<Logits> {
+    const startMs = performance.now();
+    const { Tensor } = this.ort;
+    const { config } = this.model;
+    const inputs: Record<string, Tensor> = {
+      input_ids: new Tensor('int64', feeds.inputIds, [feeds.batch, feeds.seq]),
+      position_ids: new Tensor('int64', feeds.positionIds, [feeds.batch, feeds.seq]),
+      attention_mask: new Tensor('int64', feeds.attentionMask, [feeds.batch, feeds.total]),
+    };
+    const past = feeds.freshCache ? undefined : this.cache;
+    const names = cacheNames(numLayers(config));
+    const emptyDims = [feeds.batch, numKvHeads(config), 0, headDim(config)];
+    names.forEach(([pastName], i) => {
+      inputs[pastName] = past?.[i] ?? new Tensor('float32', new Float32Array(0), emptyDims);
+    });
+    const runStartMs = performance.now();
+    const outputs = await this.session.run(inputs);
+    const modelMs = performance.now() - runStartMs;
+    this.cache = names.map(([, presentName]) => outputs[presentName] as Tensor);
+    const all = outputs.logits!.data as Float32Array; // [batch, seq, vocab]
+    const logits: Logits = feeds.allPositions
+      ? { batch: feeds.batch, positions: feeds.seq, vocab: config.vocab_size, data: all }
+      : lastColumn(all, feeds.batch, feeds.seq, config.vocab_size);
+    this.log.record({
+      call: feeds.freshCache ? 'prefill' : 'step',
+      modelMs,
+      roundTripMs: performance.now() - startMs,
+    });
+    return logits;
+  }
+
+  async gather(sourceRows: readonly number[]): Promise<void> {
+    const startMs = performance.now();
+    const { Tensor } = this.ort;
+    this.cache = this.cache?.map((t) => {
+      const [, heads, length, headDim] = t.dims as [number, number, number, number];
+      const rowSize = heads * length * headDim;
+      const src = t.data as Float32Array; // [batch, heads, length, headDim]
+      const dst = new Float32Array(sourceRows.length * rowSize); // [newBatch, heads, length, headDim]
+      sourceRows.forEach((r, b) => {
+        dst.set(src.subarray(r * rowSize, (r + 1) * rowSize), b * rowSize);
+      });
+      return new Tensor('float32', dst, [sourceRows.length, heads, length, headDim]);
+    });
+    const ms = performance.now() - startMs;
+    this.log.record({ call: 'reorder', modelMs: ms, roundTripMs: ms });
+  }
+
+  async dispose(): Promise<void> {
+    this.cache = undefined;
+    await this.session.release();
+  }
+}
+
+/** [past_key_values.i.kv, present.i.kv] for every layer, key then value. */
+function cacheNames(nLayer: number): [string, string][] {
+  const names: [string, string][] = [];
+  for (let i = 0; i < nLayer; i++) {
+    for (const kv of ['key', 'value']) names.push([`past_key_values.${i}.${kv}`, `present.${i}.${kv}`]);
+  }
+  return names;
+}
+
+/**
+ * env.wasm.numThreads is read once, when the first session initialises the wasm module; a later
+ * different value would be ignored without a word, so it is refused instead.
+ */
+function applyThreads(ort: Ort, threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new UsageError(
+      `threads ${threads} is not a positive integer; pass e.g. --threads ${os.availableParallelism()}`,
+    );
+  }
+  const initialised = ort.env.wasm.numThreads;
+  if (initialisedOnce && initialised !== threads) {
+    throw new UsageError(
+      `ort-web:wasm: onnxruntime-web's wasm module in this process already runs ${initialised} threads, so ` +
+        `threads ${threads} cannot take effect; pass --threads ${initialised} or use a new process`,
+    );
+  }
+  ort.env.wasm.numThreads = threads;
+  initialisedOnce = true;
+}
+
+/** Whether a session has initialised the wasm module in this process (see applyThreads). */
+let initialisedOnce = false;
+
+/** [batch, seq, vocab] → [batch, 1, vocab], copying only those rows. */
+function lastColumn(logits: Float32Array, batch: number, seq: number, vocab: number): Logits {
+  if (seq === 1) return { batch, positions: 1, vocab, data: logits };
+  const data = new Float32Array(batch * vocab);
+  for (let b = 0; b < batch; b++) {
+    const start = (b * seq + seq - 1) * vocab;
+    data.set(logits.subarray(start, start + vocab), b * vocab);
+  }
+  return { batch, positions: 1, vocab, data };
+}

@@ -1,0 +1,67 @@
+import os from 'node:os';
+import type { BackendInfo } from '../../harness/backend/contract.ts';
+import { UsageError } from '../../harness/errors.ts';
+import type { ModelConfig } from '../../harness/model/model-config.ts';
+import type { ModelDir } from '../../harness/model/model-dir.ts';
+import { CHROMIUM_PATH } from './chromium/chromium-browser.ts';
+import { ChromiumForward, type ChromiumStartup, type PageProvider } from './chromium/chromium-forward.ts';
+import type { BrowserMemory } from './chromium/chromium-processes.ts';
+import { KvDecoderSource } from './decoder-source.ts';
+import { NodeWasmForward } from './node-wasm/node-wasm-forward.ts';
+
+/** `ort-web:wasm`: onnxruntime-web's wasm build in this Node process. */
+export async function openNodeWasmSource(model: ModelDir, threads?: number): Promise<KvDecoderSource> {
+  const { forward, info } = await NodeWasmForward.open(model, threads);
+  return new KvDecoderSource(forward, info, model.config);
+}
+
+export interface ChromiumSourceOptions {
+  readonly provider: PageProvider;
+  readonly threads: number;
+  /** Limit for one prefill/step/reorder call into the page; default 60 s. */
+  readonly callTimeoutMs?: number;
+  /** Default: Debian's /usr/lib/chromium/chromium. */
+  readonly executablePath?: string;
+}
+
+/** A chromium:* source: the common decoder plus what only a browser has (start-up phases, memory). */
+export class ChromiumSource extends KvDecoderSource {
+  constructor(
+    private readonly page: ChromiumForward,
+    info: BackendInfo,
+    config: ModelConfig,
+  ) {
+    super(page, info, config);
+  }
+
+  /** Browser launch + page load, then onnxruntime-web sessions, in milliseconds. */
+  get startup(): ChromiumStartup {
+    return this.page.startup;
+  }
+
+  /** RSS and PSS summed over every process of this source's browser, now. */
+  browserMemory(): BrowserMemory {
+    return this.page.memory();
+  }
+}
+
+/** `chromium:webgpu` / `chromium:wasm`: one headless Chromium per source, closed by dispose(). */
+export async function openChromiumSource(
+  model: ModelDir,
+  options: ChromiumSourceOptions,
+): Promise<ChromiumSource> {
+  if (!Number.isInteger(options.threads) || options.threads < 1) {
+    throw new UsageError(
+      `threads ${options.threads} is not a positive integer; pass e.g. --threads ${os.availableParallelism()}`,
+    );
+  }
+  const backendId = `chromium:${options.provider}`;
+  const { forward, info } = await ChromiumForward.open(model, {
+    backendId,
+    provider: options.provider,
+    threads: options.threads,
+    executablePath: options.executablePath ?? CHROMIUM_PATH,
+    ...(options.callTimeoutMs === undefined ? {} : { callTimeoutMs: options.callTimeoutMs }),
+  });
+  return new ChromiumSource(forward, info, model.config);
+}

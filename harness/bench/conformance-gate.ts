@@ -1,0 +1,104 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BackendFactory, BackendOptions, LogitsSource } from '../backend/contract.ts';
+import { createBackend, createFromFactory, REFERENCE_BACKEND_ID } from '../backend/registry.ts';
+import type { CheckOutcome } from '../conformance/checks.ts';
+import { CONFORMANCE_PROMPTS } from '../conformance/prompts.ts';
+import { runConformance } from '../conformance/run-conformance.ts';
+import type { ModelDir } from '../model/model-dir.ts';
+import { loadTokenizer } from '../model/tokenizer.ts';
+import { writeFileAtomic } from '../report/atomic-write.ts';
+
+const CACHE_ROOT = fileURLToPath(new URL('../../.cache/conformance/', import.meta.url));
+const CACHE_SCHEMA = 'decode-harness/conformance-pass@1';
+
+export type GateVerdict =
+  | { readonly passed: true; readonly cached: boolean }
+  | { readonly passed: false; readonly failedChecks: readonly CheckOutcome[] };
+
+/**
+ * Benchmarks only time backends that compute the right thing: before a backend is timed on a
+ * model, it must pass the conformance suite against the float64 reference on that model. A pass is
+ * cached per (backend id, model sha256) in .cache/conformance/ (the suite takes ~10 s on
+ * distilgpt2-shape, mostly the reference); a failure is never cached, so a fixed backend is
+ * rechecked next time. `recheck` ignores the cache. One reference backend serves every check.
+ */
+export class ConformanceGate {
+  #reference: LogitsSource | undefined;
+  #prompts: number[][] | undefined;
+
+  constructor(
+    private readonly model: ModelDir,
+    private readonly modelSha256: string,
+    private readonly options: { readonly recheck: boolean; readonly cacheRoot?: string } = { recheck: false },
+  ) {}
+
+  async check(factory: BackendFactory, backendOptions: BackendOptions): Promise<GateVerdict> {
+    const backendId = factory.id;
+    const cacheFile = this.#cacheFile(backendId);
+    if (!this.options.recheck && isCachedPass(cacheFile, backendId, this.modelSha256)) {
+      return { passed: true, cached: true };
+    }
+    const reference = await this.#referenceSource();
+    const source =
+      backendId === REFERENCE_BACKEND_ID
+        ? reference
+        : await createFromFactory(factory, this.model, backendOptions);
+    try {
+      const result = await runConformance(source, reference, await this.#conformancePrompts());
+      if (!result.passed) return { passed: false, failedChecks: result.checks.filter((c) => !c.passed) };
+      const record = {
+        schema: CACHE_SCHEMA,
+        backendId,
+        modelSha256: this.modelSha256,
+        checkedAt: new Date().toISOString(),
+        result,
+      };
+      writeFileAtomic(cacheFile, `${JSON.stringify(record, null, 2)}\n`);
+      return { passed: true, cached: false };
+    } finally {
+      if (source !== reference) await source.dispose();
+    }
+  }
+
+  /** Release the reference backend (its float64 weights are the largest thing the gate holds). */
+  async dispose(): Promise<void> {
+    await this.#reference?.dispose();
+    this.#reference = undefined;
+  }
+
+  #cacheFile(backendId: string): string {
+    const root = this.options.cacheRoot ?? CACHE_ROOT;
+    return join(root, this.modelSha256.slice(0, 16), `${backendId.replaceAll(/[^\w.-]/g, '_')}.json`);
+  }
+
+  async #referenceSource(): Promise<LogitsSource> {
+    this.#reference ??= await createBackend(REFERENCE_BACKEND_ID, this.model);
+    return this.#reference;
+  }
+
+  async #conformancePrompts(): Promise<number[][]> {
+    if (this.#prompts === undefined) {
+      const tokenizer = await loadTokenizer(this.model);
+      this.#prompts = CONFORMANCE_PROMPTS.map((text) => tokenizer.encode(text));
+    }
+    return this.#prompts;
+  }
+}
+
+/** A readable cache record for exactly this backend and model that says passed. */
+function isCachedPass(file: string, backendId: string, modelSha256: string): boolean {
+  if (!existsSync(file)) return false;
+  try {
+    const record = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    return (
+      record.schema === CACHE_SCHEMA &&
+      record.backendId === backendId &&
+      record.modelSha256 === modelSha256 &&
+      (record.result as { passed?: unknown } | undefined)?.passed === true
+    );
+  } catch {
+    return false; // a torn or foreign file: run the suite again and overwrite it
+  }
+}

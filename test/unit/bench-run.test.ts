@@ -1,0 +1,146 @@
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { wrongLayerNormEps } from '../../backends/faulty/wrong-layer-norm-eps.ts';
+import { tsF32Factory } from '../../backends/ts-kernels/factories.ts';
+import type { BackendFactory } from '../../harness/backend/contract.ts';
+import { benchModelOf } from '../../harness/bench/bench-model.ts';
+import type { BenchRan } from '../../harness/bench/bench-record.ts';
+import { ConformanceGate } from '../../harness/bench/conformance-gate.ts';
+import { silentProgress } from '../../harness/bench/progress.ts';
+import { renderBenchMarkdown, renderBenchText } from '../../harness/bench/render-bench.ts';
+import { csvCell, renderBenchCsv } from '../../harness/bench/render-bench-csv.ts';
+import { runBench } from '../../harness/bench/run-bench.ts';
+import { benchSettings } from '../../harness/cli/commands/bench.ts';
+import { loadModelDir } from '../../harness/model/load-model-dir.ts';
+import type { ModelDir } from '../../harness/model/model-dir.ts';
+
+/** ts:f32 with a wrong layer-norm epsilon: fails conformance, so benchmarks must refuse it. */
+const faultyFactory: BackendFactory = {
+  id: 'faulty:layer-norm-eps-0.1',
+  summary: 'ts:f32 with epsilon 0.1 (test only)',
+  availability: async () => ({ available: true }),
+  create: (model) => wrongLayerNormEps(model, 0.1),
+};
+
+const absentFactory: BackendFactory = {
+  id: 'test:absent',
+  summary: 'never available (test only)',
+  availability: async () => ({ available: false, reason: 'its runtime is not installed', fix: 'install it' }),
+  create: () => Promise.reject(new Error('unreachable')),
+};
+
+let model: ModelDir;
+beforeAll(async () => {
+  model = await loadModelDir('tiny-gpt2');
+});
+
+describe('ConformanceGate', () => {
+  it('passes a conforming backend, caches the pass per model sha, and rechecks on request', async () => {
+    const cacheRoot = mkdtempSync(join(tmpdir(), 'gate-'));
+    const sha = (await benchModelOf(model)).sha256;
+    const gate = new ConformanceGate(model, sha, { recheck: false, cacheRoot });
+    try {
+      expect(await gate.check(tsF32Factory, {})).toEqual({ passed: true, cached: false });
+      expect(readdirSync(join(cacheRoot, sha.slice(0, 16)))).toEqual(['ts_f32.json']);
+      expect(await gate.check(tsF32Factory, {})).toEqual({ passed: true, cached: true });
+      const recheck = new ConformanceGate(model, sha, { recheck: true, cacheRoot });
+      expect(await recheck.check(tsF32Factory, {})).toEqual({ passed: true, cached: false });
+      await recheck.dispose();
+      // another model (sha) does not see the pass
+      const other = new ConformanceGate(model, 'f'.repeat(64), { recheck: false, cacheRoot });
+      expect(await other.check(tsF32Factory, {})).toEqual({ passed: true, cached: false });
+      await other.dispose();
+    } finally {
+      await gate.dispose();
+    }
+  });
+
+  it('refuses a backend that fails a check, names the checks, and never caches a failure', async () => {
+    const cacheRoot = mkdtempSync(join(tmpdir(), 'gate-'));
+    const gate = new ConformanceGate(model, 'e'.repeat(64), { recheck: false, cacheRoot });
+    try {
+      const verdict = await gate.check(faultyFactory, {});
+      expect(verdict.passed).toBe(false);
+      if (verdict.passed) return;
+      expect(verdict.failedChecks.map((c) => c.name)).toContain('logits-vs-reference');
+      expect(existsSync(join(cacheRoot, 'e'.repeat(16), 'faulty_layer-norm-eps-0.1.json'))).toBe(false);
+    } finally {
+      await gate.dispose();
+    }
+  });
+});
+
+describe('runBench', () => {
+  it('times a conforming backend, refuses a faulty one, and reports an unavailable one', async () => {
+    const settings = benchSettings({
+      'prompt-tokens': '4',
+      'new-tokens': '3',
+      repetitions: '2',
+      warmup: '0',
+    });
+    const report = await runBench(
+      {
+        models: ['tiny-gpt2'],
+        backends: [tsF32Factory, faultyFactory, absentFactory],
+        settings,
+        recheck: false,
+      },
+      silentProgress,
+    );
+    expect(report.schema).toBe('decode-harness/bench@1');
+    expect(report.results.map((r) => r.status)).toEqual(['ran', 'refused', 'unavailable']);
+    const ran = report.results[0] as BenchRan;
+    expect(ran.backend.id).toBe('ts:f32');
+    expect(ran.model).toMatchObject({ name: 'tiny-gpt2', modelType: 'gpt2' });
+    expect(ran.prefill.test).toBe('pp4');
+    expect(ran.decode.test).toBe('tg3');
+    expect(ran.decode.tokensPerSec.samples).toHaveLength(2);
+    expect(ran.interTokenMs.samples).toHaveLength(4); // 2 gaps × 2 repetitions
+    expect(ran.decode.roofline.limitTokensPerSec).toBeGreaterThan(0);
+    expect(ran.memory.peakRssBytes).toBeGreaterThan(0);
+    expect(ran.memory.gpuMemoryBytes).toBeNull();
+    expect(ran.memory.baselineRssBytes).toBeGreaterThan(0);
+    expect(ran.memory.baselineRssBytes).toBeLessThanOrEqual(ran.memory.peakRssBytes);
+    expect(report.bandwidth.bestReadGBps).toBeGreaterThan(0);
+    expect(report.machine.versions['onnxruntime-node']).toMatch(/^\d+\.\d+/);
+    const cache = report.machine.lastLevelCacheBytes;
+    expect(cache === null || cache > 0).toBe(true);
+
+    const refused = report.results[1]!;
+    expect(refused.status === 'refused' && refused.failedChecks.map((c) => c.name)).toContain(
+      'logits-vs-reference',
+    );
+
+    const text = renderBenchText(report);
+    expect(text).toMatch(/tiny-gpt2 .* ts:f32 .* pp4/);
+    if (cache !== null && ran.decode.roofline.weightBytesPerStep < cache) {
+      expect(text).toMatch(/tg3 .*% of \d+ \(weights fit in cache: no bound\)/); // tiny-gpt2 is 13 MB
+    }
+    expect(text).toMatch(
+      /faulty:layer-norm-eps-0\.1 on tiny-gpt2: REFUSED — failed conformance \(logits-vs-reference/,
+    );
+    expect(text).toMatch(/test:absent on tiny-gpt2: unavailable — its runtime is not installed; install it/);
+    expect(renderBenchMarkdown(report)).toMatch(
+      /\| peak RSS \| of which baseline \| browser PSS \| GPU mem \|$/m,
+    );
+    expect(renderBenchMarkdown(report)).toMatch(
+      /^\| model \| size \| params \| backend \| threads \| test \| t\/s \| roofline \|$/m,
+    );
+
+    const csv = renderBenchCsv(report).trim().split('\n');
+    expect(csv[0]).toBe('model,size,params,backend,threads,test,t/s,sd,roofline');
+    expect(csv).toHaveLength(3); // header, pp4, tg3 of the one backend that ran
+    expect(csv[2]).toMatch(/^tiny-gpt2,\d+,\d+,ts:f32,1,tg3,[\d.]+,[\d.]+,[\d.]+$/);
+  });
+});
+
+describe('csvCell', () => {
+  it('quotes cells with commas, quotes or newlines (RFC 4180)', () => {
+    expect(csvCell('plain')).toBe('plain');
+    expect(csvCell(1.5)).toBe('1.5');
+    expect(csvCell('a,b')).toBe('"a,b"');
+    expect(csvCell('say "hi"')).toBe('"say ""hi"""');
+  });
+});
