@@ -4,8 +4,8 @@ import type { DecodeResult, FinishReason, SequenceResult, StepRecord } from './d
 import type { GenerationConfig } from './generation-config.ts';
 import { inverseCdfChoice } from './inverse-cdf.ts';
 import { logSoftmax } from './log-softmax.ts';
-import { processorsFor, transformersJsProcessorsFor } from './processors-for.ts';
 import { transformersJsChoice } from './processors/transformers-js-sampler.ts';
+import { processorsFor, transformersJsProcessorsFor } from './processors-for.ts';
 import { stepRecord } from './step-record.ts';
 import { stopAfter, type TextOf } from './stopping.ts';
 import { argmax } from './top-k.ts';
@@ -60,8 +60,12 @@ export async function samplingSearch(
       const where = `${source.info.id} step ${n}${rowCount > 1 ? ` row ${r}` : ''}`;
       const rawLogprobs = logSoftmax(raw, where);
       // transformers.js processes its float32 logits in place: every write rounds to float32.
-      const scores = transformersJsMode ? Float32Array.from(raw) : Float64Array.from(raw);
-      chain.apply(scores, { ids: [...promptIds, ...row.generated], promptLength: promptIds.length });
+      // Greedy with no processors reads the raw row: no copy, no history (the hot path of bench).
+      const unprocessed = !rng && chain.processors.length === 0;
+      const scores = unprocessed ? raw : transformersJsMode ? Float32Array.from(raw) : Float64Array.from(raw);
+      if (!unprocessed) {
+        chain.apply(scores, { ids: [...promptIds, ...row.generated], promptLength: promptIds.length });
+      }
       if (rng) {
         const choice = transformersJsMode
           ? transformersJsChoice(scores as Float32Array, config.top_k, rng)
