@@ -7,21 +7,9 @@ import { ModelDirError } from '../../harness/errors.ts';
 import type { Gpt2Config } from '../../harness/model/gpt2-config.ts';
 import { buildGpt2Onnx } from '../../harness/model-gen/gpt2-onnx.ts';
 import { generateGpt2Weights } from '../../harness/model-gen/gpt2-weights.ts';
+import { SMALL_GPT2_CONFIG } from '../helpers/small-gpt2-config.ts';
 
-const CONFIG: Gpt2Config = {
-  model_type: 'gpt2',
-  vocab_size: 97,
-  n_positions: 32,
-  n_embd: 16,
-  n_layer: 2,
-  n_head: 2,
-  n_inner: 64,
-  layer_norm_epsilon: 1e-5,
-  activation_function: 'gelu_new',
-  tie_word_embeddings: true,
-  bos_token_id: 96,
-  eos_token_id: 96,
-};
+const CONFIG: Gpt2Config = SMALL_GPT2_CONFIG;
 const weights = generateGpt2Weights(CONFIG, 3);
 const int64 = (values: readonly number[], dims: readonly number[]): Tensor =>
   new Tensor('int64', BigInt64Array.from(values, BigInt), dims);

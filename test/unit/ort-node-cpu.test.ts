@@ -13,22 +13,9 @@ import type { Gpt2Config } from '../../harness/model/gpt2-config.ts';
 import type { ModelDir } from '../../harness/model/model-dir.ts';
 import { buildGpt2Onnx } from '../../harness/model-gen/gpt2-onnx.ts';
 import { generateGpt2Weights } from '../../harness/model-gen/gpt2-weights.ts';
+import { SMALL_GPT2_CONFIG } from '../helpers/small-gpt2-config.ts';
 
-/** Small enough to build in milliseconds, big enough to have 2 layers × 2 heads and a real vocab spread. */
-const CONFIG: Gpt2Config = {
-  model_type: 'gpt2',
-  vocab_size: 97,
-  n_positions: 32,
-  n_embd: 16,
-  n_layer: 2,
-  n_head: 2,
-  n_inner: 64,
-  layer_norm_epsilon: 1e-5,
-  activation_function: 'gelu_new',
-  tie_word_embeddings: true,
-  bos_token_id: 96,
-  eos_token_id: 96,
-};
+const CONFIG: Gpt2Config = SMALL_GPT2_CONFIG;
 const SEED = 7;
 const tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'ort-node-cpu-'));
 afterAll(() => rmSync(tmpRoot, { recursive: true, force: true }));

@@ -11,22 +11,10 @@ import type { Gpt2Config } from '../../harness/model/gpt2-config.ts';
 import type { ModelDir } from '../../harness/model/model-dir.ts';
 import { buildGpt2Onnx } from '../../harness/model-gen/gpt2-onnx.ts';
 import { generateGpt2Weights } from '../../harness/model-gen/gpt2-weights.ts';
+import { SMALL_GPT2_CONFIG } from '../helpers/small-gpt2-config.ts';
 
 /** ort-web:wasm against onnxruntime-node's CPU provider on the same small random graph. */
-const CONFIG: Gpt2Config = {
-  model_type: 'gpt2',
-  vocab_size: 97,
-  n_positions: 32,
-  n_embd: 16,
-  n_layer: 2,
-  n_head: 2,
-  n_inner: 64,
-  layer_norm_epsilon: 1e-5,
-  activation_function: 'gelu_new',
-  tie_word_embeddings: true,
-  bos_token_id: 96,
-  eos_token_id: 96,
-};
+const CONFIG: Gpt2Config = SMALL_GPT2_CONFIG;
 const tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'ort-web-wasm-'));
 afterAll(() => rmSync(tmpRoot, { recursive: true, force: true }));
 
