@@ -6,10 +6,16 @@ interface CacheSlot {
   readonly present: string;
 }
 
+/** Reorders cache tensors along the batch axis; on the host, or on the device that holds them. */
+export interface CacheGather {
+  gather(tensors: readonly Tensor[], sourceRows: readonly number[]): Promise<Tensor[]>;
+}
+
 /**
- * The decoder's KV cache on the host: one tensor per layer and key/value, each
- * [batch, heads, length, headDim]. A step's `present.*` outputs become the next step's
- * `past_key_values.*` inputs as they are (no copy); only `gather` (beam reorder) copies.
+ * The decoder's KV cache: one tensor per layer and key/value, each [batch, heads, length,
+ * headDim], on the host or (GPU providers) on the device. A step's `present.*` outputs become the
+ * next step's `past_key_values.*` inputs as they are (no copy); only `gather` (beam reorder)
+ * copies. Device tensors hold GPU memory until `release`.
  */
 export class KvCache {
   private constructor(
@@ -17,14 +23,14 @@ export class KvCache {
     private readonly tensors: readonly Tensor[],
   ) {}
 
-  /** The cache before the first token: every tensor [batch, heads, 0, headDim]. */
+  /** Output names of the cache, in slot order (what a GPU session keeps on the device). */
+  static presentNames(nLayer: number): string[] {
+    return cacheSlots(nLayer).map((s) => s.present);
+  }
+
+  /** The cache before the first token: every tensor [batch, heads, 0, headDim] on the host. */
   static empty(nLayer: number, batch: number, heads: number, headDim: number): KvCache {
-    const slots: CacheSlot[] = [];
-    for (let i = 0; i < nLayer; i++) {
-      for (const kv of ['key', 'value']) {
-        slots.push({ past: `past_key_values.${i}.${kv}`, present: `present.${i}.${kv}` });
-      }
-    }
+    const slots = cacheSlots(nLayer);
     const tensors = slots.map(() => new Tensor('float32', new Float32Array(0), [batch, heads, 0, headDim]));
     return new KvCache(slots, tensors);
   }
@@ -44,9 +50,31 @@ export class KvCache {
     );
   }
 
-  /** New row r holds old row `sourceRows[r]` (indices already checked); each row is one block copy. */
-  gather(sourceRows: readonly number[]): KvCache {
-    const tensors = this.tensors.map((t) => {
+  /** New row r holds old row `sourceRows[r]` (indices already checked). */
+  async gather(sourceRows: readonly number[], by: CacheGather): Promise<KvCache> {
+    return new KvCache(this.slots, await by.gather(this.tensors, sourceRows));
+  }
+
+  /** Free device memory now rather than at garbage collection; host tensors need nothing. */
+  release(): void {
+    for (const t of this.tensors) if (t.location === 'gpu-buffer') t.dispose();
+  }
+}
+
+function cacheSlots(nLayer: number): CacheSlot[] {
+  const slots: CacheSlot[] = [];
+  for (let i = 0; i < nLayer; i++) {
+    for (const kv of ['key', 'value']) {
+      slots.push({ past: `past_key_values.${i}.${kv}`, present: `present.${i}.${kv}` });
+    }
+  }
+  return slots;
+}
+
+/** Host gather: each row is one block copy. */
+export const hostCacheGather: CacheGather = {
+  async gather(tensors, sourceRows) {
+    return tensors.map((t) => {
       const [, heads, length, headDim] = t.dims as [number, number, number, number];
       const rowSize = heads * length * headDim;
       const src = t.data as Float32Array; // [batch, heads, length, headDim]
@@ -56,6 +84,5 @@ export class KvCache {
       });
       return new Tensor('float32', dst, [sourceRows.length, heads, length, headDim]);
     });
-    return new KvCache(this.slots, tensors);
-  }
-}
+  },
+};

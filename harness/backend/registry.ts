@@ -1,4 +1,8 @@
-import { ortNodeCpuFactory } from '../../backends/ort-node/factories.ts';
+import {
+  ortNodeCpuFactory,
+  ortNodeCudaFactory,
+  ortNodeWebGpuFactory,
+} from '../../backends/ort-node/factories.ts';
 import {
   chromiumWasmFactory,
   chromiumWebGpuFactory,
@@ -14,6 +18,8 @@ const FACTORIES: readonly BackendFactory[] = [
   tsF64Factory,
   tsF32Factory,
   ortNodeCpuFactory,
+  ortNodeCudaFactory,
+  ortNodeWebGpuFactory,
   ortWebWasmFactory,
   chromiumWasmFactory,
   chromiumWebGpuFactory,

@@ -34,7 +34,7 @@ export interface BareLoopTiming {
  */
 export class BareOrtLoop {
   /**
-   * `session` is OrtNodeCpuSource.inferenceSession: the same weights in the same memory as the
+   * `session` is OrtNodeSource.inferenceSession: the same weights in the same memory as the
    * backend this loop is compared with, so only the code around session.run differs. It stays the
    * backend's to release.
    */

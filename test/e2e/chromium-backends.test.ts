@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OrtNodeCpuSource } from '../../backends/ort-node/ort-node-cpu.ts';
+import { OrtNodeSource } from '../../backends/ort-node/ort-node-source.ts';
 import { chromiumAvailability } from '../../backends/ort-web/chromium/availability.ts';
 import { CHROMIUM_PATH } from '../../backends/ort-web/chromium/chromium-browser.ts';
 import { ChromiumForward, type PageProvider } from '../../backends/ort-web/chromium/chromium-forward.ts';
@@ -70,9 +70,9 @@ function expectNoProcessesLeft(rootDir: string): void {
 }
 
 describe.skipIf(skipReason)('chromium backends on a random GPT-2', () => {
-  let native: OrtNodeCpuSource;
+  let native: OrtNodeSource;
   beforeAll(async () => {
-    native = await OrtNodeCpuSource.open(model, { threads: 1 });
+    native = await OrtNodeSource.open(model, { threads: 1 });
   });
   afterAll(async () => {
     await native?.dispose();

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { OrtNodeCpuSource } from '../../backends/ort-node/ort-node-cpu.ts';
+import { OrtNodeSource } from '../../backends/ort-node/ort-node-source.ts';
 import { createBackend } from '../../harness/backend/registry.ts';
 import { BareOrtLoop } from '../../harness/bench/bare-ort-loop.ts';
 import { syntheticPrompt } from '../../harness/bench/synthetic-prompt.ts';
@@ -32,8 +32,8 @@ describe('the comparators of the targets table compute what the harness computes
   it('the bare ORT loop, on ort-node:cpu’s own session, generates our greedy tokens', async () => {
     const source = await createBackend('ort-node:cpu', model, { threads: 1 });
     try {
-      expect(source).toBeInstanceOf(OrtNodeCpuSource);
-      const loop = new BareOrtLoop((source as OrtNodeCpuSource).inferenceSession, {
+      expect(source).toBeInstanceOf(OrtNodeSource);
+      const loop = new BareOrtLoop((source as OrtNodeSource).inferenceSession, {
         layers: 2,
         kvHeads: 4,
         headDim: 16,

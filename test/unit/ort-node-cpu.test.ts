@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ortNodeCpuFactory } from '../../backends/ort-node/factories.ts';
-import { OrtNodeCpuSource } from '../../backends/ort-node/ort-node-cpu.ts';
+import { OrtNodeSource } from '../../backends/ort-node/ort-node-source.ts';
 import { PaddedBatch } from '../../backends/ort-node/padded-batch.ts';
 import { Gpt2F64 } from '../../backends/ts-kernels/gpt2-f64.ts';
 import { gpt2Weights } from '../../backends/ts-kernels/gpt2-weights.ts';
@@ -41,8 +41,8 @@ const reference = (): Gpt2F64 =>
   new Gpt2F64(gpt2Weights(generateGpt2Weights(CONFIG, SEED), CONFIG, Float64Array, 'random weights'));
 
 const open: LogitsSource[] = [];
-async function ort(dir: ModelDir = model): Promise<OrtNodeCpuSource> {
-  const source = await OrtNodeCpuSource.open(dir, { threads: 1 });
+async function ort(dir: ModelDir = model): Promise<OrtNodeSource> {
+  const source = await OrtNodeSource.open(dir, { threads: 1 });
   open.push(source);
   return source;
 }
@@ -193,7 +193,7 @@ describe('ort-node:cpu rejects bad input with the value and the fix', () => {
     const dir = randomModelDir('garbage', CONFIG);
     writeFileSync(dir.onnxPath, 'not onnx');
     await expect(ort(dir)).rejects.toThrow(/onnxruntime could not load .*garbage.*model\.onnx/);
-    await expect(OrtNodeCpuSource.open(model, { threads: 0 })).rejects.toThrow(
+    await expect(OrtNodeSource.open(model, { threads: 0 })).rejects.toThrow(
       /threads 0 is not a positive integer/,
     );
   });

@@ -21,7 +21,7 @@ describe('ortNodeCpuFactory.availability', () => {
     expect(await (await freshFactory()).availability()).toEqual({
       available: false,
       reason: expect.stringMatching(/^onnxruntime-node failed to load: .*libonnxruntime\.so\.1/),
-      fix: 'run npm ci (ONNXRUNTIME_NODE_INSTALL=skip keeps the bundled CPU binaries)',
+      fix: 'run npm ci (ONNXRUNTIME_NODE_INSTALL=skip keeps the bundled CPU and WebGPU binaries)',
     });
   });
 

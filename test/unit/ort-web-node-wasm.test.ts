@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { OrtNodeCpuSource } from '../../backends/ort-node/ort-node-cpu.ts';
+import { OrtNodeSource } from '../../backends/ort-node/ort-node-source.ts';
 import { ortWebWasmFactory } from '../../backends/ort-web/factories.ts';
 import { openNodeWasmSource } from '../../backends/ort-web/open-sources.ts';
 import { type Logits, type LogitsSource, logitsRow } from '../../harness/backend/contract.ts';
@@ -63,7 +63,7 @@ describe('ort-web:wasm in Node', () => {
 
   it('equals onnxruntime-node CPU at every prefill position, every step and after a padded reorder', async () => {
     const source = await track(openNodeWasmSource(model, THREADS));
-    const native = await track(OrtNodeCpuSource.open(model, { threads: 1 }));
+    const native = await track(OrtNodeSource.open(model, { threads: 1 }));
     const got = await source.prefill([PROMPT], { allPositions: true });
     const want = await native.prefill([PROMPT], { allPositions: true });
     for (let p = 0; p < PROMPT.length; p++) expect(maxAbsDiff(got, want, 0, 0, p, p)).toBeLessThan(1e-5);

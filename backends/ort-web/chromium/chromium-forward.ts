@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { BackendInfo, Logits } from '../../../harness/backend/contract.ts';
+import { checkPlacements, parsePlacements } from '../../../harness/backend/ort-placements.ts';
 import { HarnessError } from '../../../harness/errors.ts';
 import { headDim, numKvHeads, numLayers } from '../../../harness/model/model-config.ts';
 import type { ModelDir } from '../../../harness/model/model-dir.ts';
@@ -11,7 +12,6 @@ import { type DecoderFeeds, type ForwardPass, type ForwardTiming, TimingLog } fr
 import { ChromiumBrowser } from './chromium-browser.ts';
 import type { BrowserMemory } from './chromium-processes.ts';
 import { DEFAULT_CALL_TIMEOUT_MS, PageRpc } from './page-rpc.ts';
-import { checkPlacements, parsePlacements } from './placements.ts';
 import { type StaticServer, startStaticServer } from './static-server.ts';
 
 export type PageProvider = 'webgpu' | 'wasm';

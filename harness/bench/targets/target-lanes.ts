@@ -1,5 +1,5 @@
 import type { PreTrainedModel } from '@huggingface/transformers';
-import { OrtNodeCpuSource } from '../../../backends/ort-node/ort-node-cpu.ts';
+import { OrtNodeSource } from '../../../backends/ort-node/ort-node-source.ts';
 import { type LogitsSource, logitsRow } from '../../backend/contract.ts';
 import { createBackend } from '../../backend/registry.ts';
 import type { GenerationConfig } from '../../decode/generation-config.ts';
@@ -67,7 +67,7 @@ function harnessLane(name: LaneName, source: LogitsSource, config: GenerationCon
 
 /**
  * One ort-node:cpu source and three lanes on it: the harness's greedy and beam decoding, and the
- * bare loop on the very same ONNX Runtime session (see OrtNodeCpuSource.inferenceSession).
+ * bare loop on the very same ONNX Runtime session (see OrtNodeSource.inferenceSession).
  */
 export async function ortLanes(
   model: ModelDir,
@@ -76,9 +76,9 @@ export async function ortLanes(
   beam: GenerationConfig,
 ): Promise<LaneGroup> {
   const source = await createBackend('ort-node:cpu', model, { threads });
-  if (!(source instanceof OrtNodeCpuSource)) {
+  if (!(source instanceof OrtNodeSource)) {
     await source.dispose();
-    throw new Error('ort-node:cpu did not create an OrtNodeCpuSource; the bare loop needs its session');
+    throw new Error('ort-node:cpu did not create an OrtNodeSource; the bare loop needs its session');
   }
   const cache = {
     layers: numLayers(model.config),

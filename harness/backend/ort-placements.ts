@@ -1,4 +1,4 @@
-import { HarnessError } from '../../../harness/errors.ts';
+import { HarnessError } from '../errors.ts';
 
 interface PlacedNode {
   readonly op: string;
@@ -92,7 +92,7 @@ export function checkPlacements(backendId: string, provider: string, placements:
       `${backendId}: ${fellBack.length} compute node(s) fell back from ${provider}: ${fellBack
         .slice(0, 5)
         .map((n) => `${n.op} (${n.name}) on ${n.ep}`)
-        .join(', ')}; these ops have no ${provider} kernel in this onnxruntime-web, so the numbers would ` +
+        .join(', ')}; these ops have no ${provider} kernel in this onnxruntime build, so the numbers would ` +
         'not be its own. Re-export the model with supported ops or use another backend',
       1,
     );

@@ -18,9 +18,11 @@ import {
   padTokenId,
 } from '../../harness/model/model-config.ts';
 import type { ModelDir } from '../../harness/model/model-dir.ts';
-import { openCpuSession } from './cpu-session.ts';
 import { checkDecoderIo } from './decoder-io.ts';
-import { KvCache } from './kv-cache.ts';
+import { DeviceCacheGather } from './device-cache-gather.ts';
+import { EP_SPECS, type EpSpec, type OrtNodeEp } from './execution-provider.ts';
+import { type CacheGather, hostCacheGather, KvCache } from './kv-cache.ts';
+import { openOrtSession } from './ort-session.ts';
 import { PaddedBatch } from './padded-batch.ts';
 
 /** Host buffers for one-token steps, allocated once per batch size and rewritten in place. */
@@ -48,25 +50,37 @@ interface RowState {
   readonly buffers: StepBuffers;
 }
 
-/** An ONNX KV-cache decoder (any family: the graph does the math) on onnxruntime-node's CPU execution provider. */
-export class OrtNodeCpuSource implements LogitsSource {
+/**
+ * An ONNX KV-cache decoder (any family: the graph does the math) on one onnxruntime-node
+ * execution provider: CPU, CUDA or WebGPU. With a device-resident cache (EpSpec.cacheOnDevice)
+ * only the logits cross to the host each step.
+ */
+export class OrtNodeSource implements LogitsSource {
   readonly vocabSize: number;
   readonly maxPositions: number;
   private rows: RowState | undefined;
   private disposed = false;
+  private deviceGather: DeviceCacheGather | undefined;
 
   private constructor(
     private readonly session: InferenceSession,
     readonly info: BackendInfo,
     private readonly config: ModelConfig,
+    private readonly spec: EpSpec,
   ) {
     this.vocabSize = config.vocab_size;
     this.maxPositions = maxPositions(config);
   }
 
-  /** Load `model.onnxPath` and check its I/O against config.json before any run. */
-  static async open(model: ModelDir, options: BackendOptions = {}): Promise<OrtNodeCpuSource> {
-    const { session, info } = await openCpuSession(model.onnxPath, options.threads);
+  /** Load `model.onnxPath` on `ep` and check its I/O against config.json before any run. */
+  static async open(
+    model: ModelDir,
+    options: BackendOptions = {},
+    ep: OrtNodeEp = 'cpu',
+  ): Promise<OrtNodeSource> {
+    const spec = EP_SPECS[ep];
+    const deviceOutputs = spec.cacheOnDevice ? KvCache.presentNames(numLayers(model.config)) : [];
+    const { session, info } = await openOrtSession(model.onnxPath, spec, options.threads, deviceOutputs);
     try {
       checkDecoderIo(session, model.config, {
         onnxPath: model.onnxPath,
@@ -76,12 +90,12 @@ export class OrtNodeCpuSource implements LogitsSource {
       await session.release();
       throw err;
     }
-    return new OrtNodeCpuSource(session, info, model.config);
+    return new OrtNodeSource(session, info, model.config, spec);
   }
 
   async prefill(rows: readonly (readonly number[])[], options: PrefillOptions = {}): Promise<Logits> {
     this.checkUsable('prefill');
-    this.rows = undefined;
+    this.dropRows();
     checkPrefillRows(this.info.id, rows, this.vocabSize, this.maxPositions);
     const { batch, inputIds, positionIds } = PaddedBatch.fromRows(rows, padTokenId(this.config));
     const [size, length] = [batch.size, batch.length];
@@ -120,6 +134,7 @@ export class OrtNodeCpuSource implements LogitsSource {
     rows.cache.feedInto(feeds);
     const out = await this.session.run(feeds);
     this.rows = { batch: next, cache: rows.cache.advanced(out), buffers };
+    rows.cache.release();
     // [batch, 1, vocab]: already exactly the step's answer, handed out without a copy.
     return {
       batch: size,
@@ -132,9 +147,11 @@ export class OrtNodeCpuSource implements LogitsSource {
   async reorder(sourceRows: readonly number[]): Promise<void> {
     const rows = this.current('reorder');
     checkReorder(this.info.id, sourceRows, rows.batch.size);
+    const cache = await rows.cache.gather(sourceRows, await this.cacheGather());
+    rows.cache.release();
     this.rows = {
       batch: rows.batch.gather(sourceRows),
-      cache: rows.cache.gather(sourceRows),
+      cache,
       buffers:
         sourceRows.length === rows.batch.size
           ? rows.buffers
@@ -143,7 +160,7 @@ export class OrtNodeCpuSource implements LogitsSource {
   }
 
   reset(): void {
-    this.rows = undefined;
+    this.dropRows();
   }
 
   /**
@@ -159,8 +176,20 @@ export class OrtNodeCpuSource implements LogitsSource {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    this.rows = undefined;
+    this.dropRows();
+    await this.deviceGather?.release();
     await this.session.release();
+  }
+
+  private dropRows(): void {
+    this.rows?.cache.release();
+    this.rows = undefined;
+  }
+
+  private async cacheGather(): Promise<CacheGather> {
+    if (!this.spec.cacheOnDevice) return hostCacheGather;
+    this.deviceGather ??= await DeviceCacheGather.open(this.spec, 2 * numLayers(this.config));
+    return this.deviceGather;
   }
 
   private checkUsable(op: string): void {

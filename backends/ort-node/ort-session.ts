@@ -1,0 +1,82 @@
+import os from 'node:os';
+import { env, InferenceSession } from 'onnxruntime-node';
+import type { BackendInfo } from '../../harness/backend/contract.ts';
+import { BackendUnavailable, ModelDirError, UsageError } from '../../harness/errors.ts';
+import type { EpSpec } from './execution-provider.ts';
+import { nvidiaGpuName } from './nvidia-gpu.ts';
+import { probePlacements } from './placement-probe.ts';
+import { chooseVulkanDriver } from './vulkan-driver.ts';
+
+/** An ORT session pinned to one execution provider, with what it will report as having run. */
+export interface OrtSession {
+  readonly session: InferenceSession;
+  readonly info: BackendInfo;
+}
+
+/**
+ * Open `onnxPath` on exactly one execution provider: the provider list has one entry, so there
+ * is nothing to fall back through, and for a GPU provider a placement probe proves that only
+ * shape ops run on the CPU. `deviceOutputs` names outputs to keep on the device.
+ */
+export async function openOrtSession(
+  onnxPath: string,
+  spec: EpSpec,
+  threads = os.availableParallelism(),
+  deviceOutputs: readonly string[] = [],
+): Promise<OrtSession> {
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new UsageError(
+      `threads ${threads} is not a positive integer; pass e.g. --threads ${os.availableParallelism()}`,
+    );
+  }
+  const device = spec.ep === 'cpu' ? cpuDevice() : prepareGpuDevice(spec);
+  const executionProvider =
+    spec.ep === 'cpu' ? spec.providerName : await probePlacements(spec, onnxPath, process.env);
+  let session: InferenceSession;
+  try {
+    session = await InferenceSession.create(onnxPath, {
+      executionProviders: [spec.ep],
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1, // one sequential graph: inter-op threads only add scheduling noise
+      graphOptimizationLevel: 'all',
+      ...(deviceOutputs.length > 0 && {
+        preferredOutputLocation: Object.fromEntries(deviceOutputs.map((name) => [name, 'gpu-buffer'])),
+      }),
+    });
+  } catch (err) {
+    throw new ModelDirError(
+      `onnxruntime could not load ${onnxPath} on ${spec.providerName}: ${(err as Error).message}; ` +
+        'regenerate or re-export the model',
+    );
+  }
+  return {
+    session,
+    info: {
+      id: spec.backendId,
+      device,
+      executionProvider,
+      dtype: 'float32',
+      threads,
+      versions: {
+        'onnxruntime-node': env.versions.node ?? 'unknown',
+        'onnxruntime-common': env.versions.common,
+      },
+    },
+  };
+}
+
+function cpuDevice(): string {
+  return `cpu (${os.cpus()[0]?.model.trim() ?? 'unknown model'})`;
+}
+
+/**
+ * The device a GPU provider will use. For WebGPU this pins the Vulkan driver in the environment
+ * before the first WebGPU session of the process (Dawn reads it once) and keeps that choice.
+ */
+function prepareGpuDevice(spec: EpSpec): string {
+  if (spec.ep === 'cuda') return `cuda:0 (${nvidiaGpuName() ?? 'NVIDIA GPU'})`;
+  const choice = chooseVulkanDriver();
+  if (!choice.ok) throw new BackendUnavailable(spec.backendId, choice.reason, choice.fix);
+  process.env.VK_ICD_FILENAMES = choice.driver.icdPath;
+  return choice.driver.device;
+}
