@@ -4,16 +4,20 @@ import { headDim, type ModelConfig, numKvHeads, numLayers } from '../../harness/
 
 type Metadata = InferenceSession.ValueMetadata;
 
+/** The float type of a decoder's logits and KV cache: a float32 or a float16 export. */
+export type DecoderFloat = 'float32' | 'float16';
+
 /**
  * Check that an ONNX decoder has exactly the KV-cache I/O the backend feeds (Optimum's names) and
  * that its fixed dims agree with config.json, so a mismatched export fails at load with both
- * values named instead of at the first run with an ORT shape error.
+ * values named instead of at the first run with an ORT shape error. Returns the float type of
+ * the logits, which the cache must share.
  */
 export function checkDecoderIo(
   session: Pick<InferenceSession, 'inputMetadata' | 'outputMetadata'>,
   config: ModelConfig,
   where: { onnxPath: string; configPath: string },
-): void {
+): DecoderFloat {
   const fail = (what: string): never => {
     throw new ModelDirError(
       `${where.onnxPath} does not match ${where.configPath}: ${what}; re-export the model or fix config.json`,
@@ -29,6 +33,8 @@ export function checkDecoderIo(
     fail(`the graph has ${presentLayers} layers of present outputs but config.json says ${layers}`);
   }
 
+  const logits = session.outputMetadata.find((m) => m.name === 'logits');
+  const float: DecoderFloat = logits?.isTensor && logits.type === 'float16' ? 'float16' : 'float32';
   // [batch, kv heads, length, head dim]: under grouped-query attention the cache has fewer heads.
   const cacheShape = ['batch', numKvHeads(config), 'length', headDim(config)];
   const expectedInputs = new Map<string, { type: string; dims: readonly (number | string)[] }>([
@@ -38,7 +44,7 @@ export function checkDecoderIo(
   ]);
   for (let i = 0; i < layers; i++) {
     for (const kv of ['key', 'value']) {
-      expectedInputs.set(`past_key_values.${i}.${kv}`, { type: 'float32', dims: cacheShape });
+      expectedInputs.set(`past_key_values.${i}.${kv}`, { type: float, dims: cacheShape });
     }
   }
   for (const meta of session.inputMetadata) {
@@ -51,19 +57,13 @@ export function checkDecoderIo(
   for (const [name, expected] of expectedInputs) {
     checkTensor(session.inputMetadata, name, expected.type, expected.dims, 'input', fail);
   }
-  checkTensor(
-    session.outputMetadata,
-    'logits',
-    'float32',
-    ['batch', 'seq', config.vocab_size],
-    'output',
-    fail,
-  );
+  checkTensor(session.outputMetadata, 'logits', float, ['batch', 'seq', config.vocab_size], 'output', fail);
   for (let i = 0; i < layers; i++) {
     for (const kv of ['key', 'value']) {
-      checkTensor(session.outputMetadata, `present.${i}.${kv}`, 'float32', cacheShape, 'output', fail);
+      checkTensor(session.outputMetadata, `present.${i}.${kv}`, float, cacheShape, 'output', fail);
     }
   }
+  return float;
 }
 
 /** Distinct layer indices i among names `prefix.{i}.key|value`. */

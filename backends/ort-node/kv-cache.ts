@@ -1,4 +1,5 @@
 import { type InferenceSession, Tensor } from 'onnxruntime-node';
+import { gatherCacheRows } from '../../harness/backend/cache-rows.ts';
 
 /** Graph names of one cache tensor: fed as `past`, returned as `present`. */
 interface CacheSlot {
@@ -29,9 +30,20 @@ export class KvCache {
   }
 
   /** The cache before the first token: every tensor [batch, heads, 0, headDim] on the host. */
-  static empty(nLayer: number, batch: number, heads: number, headDim: number): KvCache {
+  static empty(
+    nLayer: number,
+    batch: number,
+    heads: number,
+    headDim: number,
+    float: 'float32' | 'float16' = 'float32',
+  ): KvCache {
     const slots = cacheSlots(nLayer);
-    const tensors = slots.map(() => new Tensor('float32', new Float32Array(0), [batch, heads, 0, headDim]));
+    const dims = [batch, heads, 0, headDim];
+    const tensors = slots.map(() =>
+      float === 'float16'
+        ? new Tensor('float16', new Uint16Array(0), dims)
+        : new Tensor('float32', new Float32Array(0), dims),
+    );
     return new KvCache(slots, tensors);
   }
 
@@ -75,14 +87,10 @@ function cacheSlots(nLayer: number): CacheSlot[] {
 export const hostCacheGather: CacheGather = {
   async gather(tensors, sourceRows) {
     return tensors.map((t) => {
-      const [, heads, length, headDim] = t.dims as [number, number, number, number];
-      const rowSize = heads * length * headDim;
-      const src = t.data as Float32Array; // [batch, heads, length, headDim]
-      const dst = new Float32Array(sourceRows.length * rowSize); // [newBatch, heads, length, headDim]
-      sourceRows.forEach((r, b) => {
-        dst.set(src.subarray(r * rowSize, (r + 1) * rowSize), b * rowSize);
-      });
-      return new Tensor('float32', dst, [sourceRows.length, heads, length, headDim]);
+      const rows = gatherCacheRows(t, sourceRows);
+      return rows.type === 'float16'
+        ? new Tensor('float16', rows.data as Uint16Array, rows.dims)
+        : new Tensor('float32', rows.data as Float32Array, rows.dims);
     });
   },
 };

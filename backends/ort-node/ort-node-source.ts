@@ -8,7 +8,8 @@ import type {
   LogitsSource,
   PrefillOptions,
 } from '../../harness/backend/contract.ts';
-import { UsageError } from '../../harness/errors.ts';
+import { BackendUnavailable, UsageError } from '../../harness/errors.ts';
+import { fromFloat16Bits } from '../../harness/model/float16.ts';
 import {
   headDim,
   type ModelConfig,
@@ -18,7 +19,7 @@ import {
   padTokenId,
 } from '../../harness/model/model-config.ts';
 import type { ModelDir } from '../../harness/model/model-dir.ts';
-import { checkDecoderIo } from './decoder-io.ts';
+import { checkDecoderIo, type DecoderFloat } from './decoder-io.ts';
 import { DeviceCacheGather } from './device-cache-gather.ts';
 import { EP_SPECS, type EpSpec, type OrtNodeEp } from './execution-provider.ts';
 import { type CacheGather, hostCacheGather, KvCache } from './kv-cache.ts';
@@ -67,6 +68,7 @@ export class OrtNodeSource implements LogitsSource {
     readonly info: BackendInfo,
     private readonly config: ModelConfig,
     private readonly spec: EpSpec,
+    private readonly float: DecoderFloat,
   ) {
     this.vocabSize = config.vocab_size;
     this.maxPositions = maxPositions(config);
@@ -81,8 +83,9 @@ export class OrtNodeSource implements LogitsSource {
     const spec = EP_SPECS[ep];
     const deviceOutputs = spec.cacheOnDevice ? KvCache.presentNames(numLayers(model.config)) : [];
     const { session, info } = await openOrtSession(model.onnxPath, spec, options.threads, deviceOutputs);
+    let float: DecoderFloat;
     try {
-      checkDecoderIo(session, model.config, {
+      float = checkDecoderIo(session, model.config, {
         onnxPath: model.onnxPath,
         configPath: path.join(model.path, 'config.json'),
       });
@@ -90,7 +93,9 @@ export class OrtNodeSource implements LogitsSource {
       await session.release();
       throw err;
     }
-    return new OrtNodeSource(session, info, model.config, spec);
+    const source = new OrtNodeSource(session, { ...info, dtype: float }, model.config, spec, float);
+    if (spec.ep === 'webgpu' && float === 'float16') await source.checkShaderF16(model.onnxPath);
+    return source;
   }
 
   async prefill(rows: readonly (readonly number[])[], options: PrefillOptions = {}): Promise<Logits> {
@@ -101,7 +106,7 @@ export class OrtNodeSource implements LogitsSource {
     const [size, length] = [batch.size, batch.length];
     const buffers = new StepBuffers(size, this.maxPositions);
     const { config } = this;
-    const empty = KvCache.empty(numLayers(config), size, numKvHeads(config), headDim(config));
+    const empty = KvCache.empty(numLayers(config), size, numKvHeads(config), headDim(config), this.float);
     const feeds: Record<string, Tensor> = {
       input_ids: new Tensor('int64', inputIds, [size, length]),
       attention_mask: new Tensor('int64', batch.writeMask(buffers.mask), [size, length]),
@@ -110,7 +115,7 @@ export class OrtNodeSource implements LogitsSource {
     empty.feedInto(feeds);
     const out = await this.session.run(feeds);
     this.rows = { batch, cache: empty.advanced(out), buffers };
-    const logits = (out.logits as Tensor).data as Float32Array; // [batch, length, vocab]
+    const logits = logitsData(out.logits as Tensor); // [batch, length, vocab]
     return options.allPositions
       ? { batch: size, positions: length, vocab: this.vocabSize, data: logits }
       : lastColumn(logits, size, length, this.vocabSize);
@@ -140,7 +145,7 @@ export class OrtNodeSource implements LogitsSource {
       batch: size,
       positions: 1,
       vocab: this.vocabSize,
-      data: (out.logits as Tensor).data as Float32Array,
+      data: logitsData(out.logits as Tensor),
     };
   }
 
@@ -181,6 +186,27 @@ export class OrtNodeSource implements LogitsSource {
     await this.session.release();
   }
 
+  /**
+   * onnxruntime-node cannot list the adapter's features, and its WebGPU provider accepts a
+   * float16 graph at load but fails the first run where the adapter lacks shader-f16 (SwiftShader):
+   * one token tells, and that is a backend that cannot run this model, said before any check.
+   */
+  private async checkShaderF16(onnxPath: string): Promise<void> {
+    try {
+      await this.prefill([[padTokenId(this.config)]]);
+      this.reset();
+    } catch (err) {
+      await this.dispose();
+      const message = (err as Error).message;
+      if (!/requires f16/.test(message)) throw err;
+      throw new BackendUnavailable(
+        this.info.id,
+        `${onnxPath} is a float16 graph and ${this.info.device} has no shader-f16 (onnxruntime: ${message.split('\n')[0]})`,
+        'run it on a GPU whose Vulkan driver offers shader-f16 (any recent NVIDIA GPU), or use the float32 model',
+      );
+    }
+  }
+
   private dropRows(): void {
     this.rows?.cache.release();
     this.rows = undefined;
@@ -203,6 +229,13 @@ export class OrtNodeSource implements LogitsSource {
     if (!this.rows) throw new UsageError(`${this.info.id}: ${op} called with no rows; call prefill first`);
     return this.rows;
   }
+}
+
+/** Logits as float32: float16 outputs (Uint16Array bits) widen exactly; float32 is handed out as is. */
+function logitsData(tensor: Tensor): Float32Array {
+  return tensor.type === 'float16'
+    ? fromFloat16Bits(tensor.data as Uint16Array)
+    : (tensor.data as Float32Array);
 }
 
 /** The last column of [batch, length, vocab] as [batch, 1, vocab]; copies only those rows. */

@@ -4,11 +4,28 @@ import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ModelDirError } from '../errors.ts';
+import type { Gpt2Config } from '../model/gpt2-config.ts';
 import { type GeneratedModel, generatedModelFiles } from './generated-model.ts';
 import { DEFAULT_GPT2_SCALES } from './gpt2-weights.ts';
 import { DEFAULT_LLAMA_SCALES } from './llama-weights.ts';
 import { GPT2_EOS_ID, GPT2_VOCAB_SIZE } from './tokenizer-files.ts';
 import { type ModelDirFiles, materialise, writeModelDirAtomically } from './write-model-dir.ts';
+
+/** tiny-gpt2's shape, shared by its float32 and float16 builds. */
+const TINY_GPT2_CONFIG: Gpt2Config = {
+  model_type: 'gpt2',
+  vocab_size: GPT2_VOCAB_SIZE,
+  n_positions: 256,
+  n_embd: 64,
+  n_layer: 2,
+  n_head: 4,
+  n_inner: 256,
+  layer_norm_epsilon: 1e-5,
+  activation_function: 'gelu_new',
+  tie_word_embeddings: true,
+  bos_token_id: GPT2_EOS_ID,
+  eos_token_id: GPT2_EOS_ID,
+};
 
 /**
  * Models the project generates from a seed instead of committing binaries. Each is built into
@@ -24,22 +41,22 @@ const EMBEDDED_MODELS: Readonly<Record<string, GeneratedModel>> = {
    */
   'tiny-gpt2': {
     family: 'gpt2',
-    config: {
-      model_type: 'gpt2',
-      vocab_size: GPT2_VOCAB_SIZE,
-      n_positions: 256,
-      n_embd: 64,
-      n_layer: 2,
-      n_head: 4,
-      n_inner: 256,
-      layer_norm_epsilon: 1e-5,
-      activation_function: 'gelu_new',
-      tie_word_embeddings: true,
-      bos_token_id: GPT2_EOS_ID,
-      eos_token_id: GPT2_EOS_ID,
-    },
+    config: TINY_GPT2_CONFIG,
     seed: 42,
     scales: DEFAULT_GPT2_SCALES,
+  },
+  /**
+   * tiny-gpt2 in half precision: the same weights rounded to float16, stored as F16 in
+   * model.safetensors, and an ONNX graph whose weights, activations, KV cache and logits are
+   * float16. The reference ts:f64 computes it exactly from the F16 weights, so its agreement report
+   * shows what float16 arithmetic alone costs each backend.
+   */
+  'tiny-gpt2-fp16': {
+    family: 'gpt2',
+    config: TINY_GPT2_CONFIG,
+    seed: 42,
+    scales: DEFAULT_GPT2_SCALES,
+    dtype: 'float16',
   },
   /**
    * Llama architecture (LlamaForCausalLM: RMSNorm, RoPE with rope_theta, grouped-query attention
@@ -77,6 +94,11 @@ const EMBEDDED_MODELS: Readonly<Record<string, GeneratedModel>> = {
 };
 
 export const EMBEDDED_MODEL_NAMES: readonly string[] = Object.keys(EMBEDDED_MODELS);
+
+/** The dtype an embedded model's files store and compute in. */
+export function embeddedModelDtype(name: string): 'float32' | 'float16' {
+  return embeddedModel(name).dtype ?? 'float32';
+}
 
 export function isEmbeddedModelName(name: string): boolean {
   return Object.hasOwn(EMBEDDED_MODELS, name);

@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { ModelDirError } from '../errors.ts';
+import { fromFloat16Bits } from './float16.ts';
 import { elementCount, type HostTensor, type TensorMap } from './tensor.ts';
 
 /**
@@ -101,7 +102,7 @@ function decodeData(dtype: Dtype, raw: ArrayBuffer): Float32Array | Float64Array
       return new Float64Array(raw);
     // Half types widen exactly to float32.
     case 'F16':
-      return Float32Array.from(new Uint16Array(raw), halfToFloat);
+      return fromFloat16Bits(new Uint16Array(raw));
     case 'BF16':
       return Float32Array.from(new Uint16Array(raw), bf16ToFloat);
     // Integer tensors (buffers such as position ids) are exact in float64 up to 2^53.
@@ -119,15 +120,6 @@ const u32Scratch = new Uint32Array(f32Scratch.buffer);
 function bf16ToFloat(h: number): number {
   u32Scratch[0] = h << 16;
   return f32Scratch[0]!;
-}
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >>> 10) & 0x1f;
-  const mantissa = h & 0x3ff;
-  if (exponent === 0) return sign * mantissa * 2 ** -24; // subnormal
-  if (exponent === 0x1f) return mantissa === 0 ? sign * Number.POSITIVE_INFINITY : Number.NaN;
-  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
 }
 
 function readU64(bytes: Uint8Array): bigint {
@@ -241,12 +233,19 @@ export interface F32Tensor {
   readonly data: Float32Array;
 }
 
+/** One float16 tensor to write, as binary16 bits. */
+export interface F16Tensor {
+  readonly dtype: 'F16';
+  readonly shape: readonly number[];
+  readonly data: Uint16Array;
+}
+
 /**
- * Serialize float32 tensors in the given order, laid out as Hugging Face's writer does: header
+ * Serialize float32 or float16 tensors in the given order, laid out as Hugging Face's writer does: header
  * padded with spaces to a multiple of 8 bytes, data contiguous. Equal input gives equal bytes.
  */
 export function encodeSafetensors(
-  tensors: readonly (F32Tensor & { readonly name: string })[],
+  tensors: readonly ((F32Tensor | F16Tensor) & { readonly name: string })[],
   metadata: Readonly<Record<string, string>> = { format: 'pt' },
 ): Uint8Array {
   const header: Record<string, unknown> = { __metadata__: metadata };

@@ -8,9 +8,12 @@ import { loadModelDir } from '../../harness/model/load-model-dir.ts';
 import type { ModelDir } from '../../harness/model/model-dir.ts';
 import { loadTokenizer } from '../../harness/model/tokenizer.ts';
 import { EMBEDDED_MODEL_NAMES } from '../../harness/model-gen/embedded-models.ts';
-import { requireAvailable } from '../helpers/backends.ts';
+import { createOrSkip, requireAvailable } from '../helpers/backends.ts';
 
-/** One suite, every registered backend, on every embedded model (tiny-gpt2, tiny-llama). */
+/** Backends that cannot run a model here (e.g. float16 without shader-f16), with why. */
+const refusals = new Map<string, string>();
+
+/** One suite, every registered backend, on every embedded model (tiny-gpt2, its float16 twin, tiny-llama). */
 describe.each(EMBEDDED_MODEL_NAMES)('on %s', (modelName) => {
   let model: ModelDir;
   let reference: LogitsSource;
@@ -37,7 +40,10 @@ describe.each(EMBEDDED_MODEL_NAMES)('on %s', (modelName) => {
       for (const check of CONFORMANCE_CHECKS) {
         it(`${check.name}: ${check.description}`, async (ctx) => {
           if (!(await requireAvailable(factory, ctx))) return;
-          source ??= factory.id === REFERENCE_BACKEND_ID ? reference : await createBackend(factory.id, model);
+          source ??=
+            factory.id === REFERENCE_BACKEND_ID
+              ? reference
+              : await createOrSkip(factory, model, ctx, refusals);
           const tolerance = LOGIT_TOLERANCE[source.info.dtype];
           try {
             const outcome = await check.run({ source, reference, prompts, tolerance });

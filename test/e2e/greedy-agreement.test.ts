@@ -6,7 +6,7 @@ import { eosTokenIds } from '../../harness/model/eos-token-ids.ts';
 import { loadModelDir } from '../../harness/model/load-model-dir.ts';
 import type { ModelDir } from '../../harness/model/model-dir.ts';
 import { loadTokenizer, type Tokenizer } from '../../harness/model/tokenizer.ts';
-import { EMBEDDED_MODEL_NAMES } from '../../harness/model-gen/embedded-models.ts';
+import { EMBEDDED_MODEL_NAMES, embeddedModelDtype } from '../../harness/model-gen/embedded-models.ts';
 
 /** Greedy continuations must be token-identical across every backend and transformers.js. */
 const PROMPTS = [
@@ -19,7 +19,19 @@ const PROMPTS = [
 ];
 const NEW_TOKENS = 24;
 
-describe.each(EMBEDDED_MODEL_NAMES)('greedy agreement on %s', (modelName) => {
+/**
+ * Float32 models only: a float16 model's backends round every activation to half precision, so
+ * greedy can flip at near-ties that the float64 reference does not see. Their agreement is the
+ * golden suite's job, which labels each such flip with its margin (test/golden).
+ */
+const MODELS = EMBEDDED_MODEL_NAMES.filter((name) => embeddedModelDtype(name) === 'float32');
+for (const name of EMBEDDED_MODEL_NAMES.filter((n) => !MODELS.includes(n))) {
+  console.warn(
+    `greedy agreement skips ${name}: float16, checked by the golden suite's near-tie rule instead`,
+  );
+}
+
+describe.each(MODELS)('greedy agreement on %s', (modelName) => {
   let model: ModelDir;
   let tokenizer: Tokenizer;
   const continuations = new Map<string, number[][]>();

@@ -12,6 +12,10 @@ import { assertGoldensMatchModel, checkSource, textOfFor } from '../../harness/g
 import { loadModelDir } from '../../harness/model/load-model-dir.ts';
 import type { ModelDir } from '../../harness/model/model-dir.ts';
 import { EMBEDDED_MODEL_NAMES } from '../../harness/model-gen/embedded-models.ts';
+import { createOrSkip } from '../helpers/backends.ts';
+
+/** Backends that cannot run a model here (e.g. float16 without shader-f16), with why. */
+const refusals = new Map<string, string>();
 
 /** Every embedded model with committed goldens; a model without them is named, not silently passed. */
 const MODELS = EMBEDDED_MODEL_NAMES.filter((name) => existsSync(defaultGoldenDir(name)));
@@ -67,7 +71,7 @@ for (const modelName of MODELS) {
         for (const golden of goldens) {
           it(golden.golden.id, async (ctx) => {
             if (!availability.available) ctx.skip(`${factory.id} unavailable: ${availability.reason}`);
-            source ??= await createBackend(factory.id, model);
+            source ??= await createOrSkip(factory, model, ctx, refusals);
             const outcome = await checkCase(source, golden, textOf);
             outcomes.push(outcome);
             expect(outcome.failures).toEqual([]);

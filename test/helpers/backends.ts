@@ -1,5 +1,8 @@
 import type { TestContext } from 'vitest';
-import type { BackendFactory } from '../../harness/backend/contract.ts';
+import type { BackendFactory, LogitsSource } from '../../harness/backend/contract.ts';
+import { createBackend } from '../../harness/backend/registry.ts';
+import { BackendUnavailable } from '../../harness/errors.ts';
+import type { ModelDir } from '../../harness/model/model-dir.ts';
 
 /**
  * Skip the running test when the backend cannot run here, printing why (never a silent pass).
@@ -12,4 +15,31 @@ export async function requireAvailable(factory: BackendFactory, ctx: TestContext
   console.warn(`SKIP ${reason}`);
   ctx.skip(reason);
   return false;
+}
+
+/**
+ * Create `factory`'s backend on `model`, or skip the running test, printing why, when the backend
+ * cannot run that model here (BackendUnavailable at creation: e.g. a float16 graph on a WebGPU
+ * adapter without shader-f16). The refusal is remembered in `refusals` so later tests of the
+ * same backend and model skip at once instead of starting a browser again.
+ */
+export async function createOrSkip(
+  factory: BackendFactory,
+  model: ModelDir,
+  ctx: TestContext,
+  refusals: Map<string, string>,
+): Promise<LogitsSource> {
+  const key = `${factory.id} ${model.path}`;
+  const known = refusals.get(key);
+  if (known === undefined) {
+    try {
+      return await createBackend(factory.id, model);
+    } catch (err) {
+      if (!(err instanceof BackendUnavailable)) throw err;
+      refusals.set(key, err.message);
+      console.warn(`SKIP ${err.message}`);
+    }
+  }
+  ctx.skip(refusals.get(key)!);
+  throw new Error('unreachable: ctx.skip throws');
 }

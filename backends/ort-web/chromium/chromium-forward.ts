@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { BackendInfo, Logits } from '../../../harness/backend/contract.ts';
 import { checkPlacements, parsePlacements } from '../../../harness/backend/ort-placements.ts';
-import { HarnessError } from '../../../harness/errors.ts';
+import { BackendUnavailable, HarnessError } from '../../../harness/errors.ts';
 import { headDim, numKvHeads, numLayers } from '../../../harness/model/model-config.ts';
 import type { ModelDir } from '../../../harness/model/model-dir.ts';
 import { checkDecoderIo } from '../../ort-node/decoder-io.ts';
@@ -133,10 +133,17 @@ export class ChromiumForward implements ForwardPass {
           1,
         );
       }
-      checkDecoderIo(answer, model.config, {
+      const float = checkDecoderIo(answer, model.config, {
         onnxPath: model.onnxPath,
         configPath: path.join(model.path, 'config.json'),
       });
+      if (float === 'float16' && answer.adapter && !answer.adapter.features.includes('shader-f16')) {
+        throw new BackendUnavailable(
+          backendId,
+          `${model.onnxPath} is a float16 graph and the WebGPU adapter (${describeDevice(answer.adapter, browser.version)}) has no shader-f16`,
+          'run it on a GPU whose WebGPU adapter offers shader-f16 (any recent NVIDIA, AMD or Intel GPU), or use the float32 model',
+        );
+      }
       const executionProvider = checkPlacements(
         backendId,
         PROVIDER_NAMES[provider],
@@ -146,7 +153,7 @@ export class ChromiumForward implements ForwardPass {
         id: backendId,
         device: describeDevice(answer.adapter, browser.version),
         executionProvider,
-        dtype: 'float32',
+        dtype: float,
         threads: answer.threads,
         versions: {
           'onnxruntime-web': answer.ortVersion,

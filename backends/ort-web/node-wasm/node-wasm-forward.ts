@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-web';
+import { gatherCacheRows } from '../../../harness/backend/cache-rows.ts';
 import type { BackendInfo, Logits } from '../../../harness/backend/contract.ts';
 import { ModelDirError, UsageError } from '../../../harness/errors.ts';
+import { fromFloat16Bits } from '../../../harness/model/float16.ts';
 import { headDim, numKvHeads, numLayers } from '../../../harness/model/model-config.ts';
 import type { ModelDir } from '../../../harness/model/model-dir.ts';
-import { checkDecoderIo } from '../../ort-node/decoder-io.ts';
+import { checkDecoderIo, type DecoderFloat } from '../../ort-node/decoder-io.ts';
 import { type DecoderFeeds, type ForwardPass, type ForwardTiming, TimingLog } from '../forward-pass.ts';
 
 type Ort = typeof import('onnxruntime-web');
@@ -27,6 +29,7 @@ export class NodeWasmForward implements ForwardPass {
     private readonly ort: Ort,
     private readonly session: InferenceSession,
     private readonly model: ModelDir,
+    private readonly float: DecoderFloat,
   ) {}
 
   static async open(
@@ -46,8 +49,9 @@ export class NodeWasmForward implements ForwardPass {
         `onnxruntime-web could not load ${model.onnxPath}: ${(err as Error).message}; regenerate or re-export the model`,
       );
     }
+    let float: DecoderFloat;
     try {
-      checkDecoderIo(session, model.config, {
+      float = checkDecoderIo(session, model.config, {
         onnxPath: model.onnxPath,
         configPath: path.join(model.path, 'config.json'),
       });
@@ -59,14 +63,14 @@ export class NodeWasmForward implements ForwardPass {
       id: 'ort-web:wasm',
       device: `cpu (${os.cpus()[0]?.model.trim() ?? 'unknown model'}), WebAssembly SIMD in Node ${process.versions.node}`,
       executionProvider: 'CPUExecutionProvider (onnxruntime-web wasm)',
-      dtype: 'float32',
+      dtype: float,
       threads: ort.env.wasm.numThreads ?? threads,
       versions: {
         'onnxruntime-web': ort.env.versions.web ?? 'unknown',
         'onnxruntime-common': ort.env.versions.common,
       },
     };
-    return { forward: new NodeWasmForward(ort, session, model), info };
+    return { forward: new NodeWasmForward(ort, session, model, float), info };
   }
 
   get timing(): ForwardTiming {
@@ -86,13 +90,22 @@ export class NodeWasmForward implements ForwardPass {
     const names = cacheNames(numLayers(config));
     const emptyDims = [feeds.batch, numKvHeads(config), 0, headDim(config)];
     names.forEach(([pastName], i) => {
-      inputs[pastName] = past?.[i] ?? new Tensor('float32', new Float32Array(0), emptyDims);
+      inputs[pastName] =
+        past?.[i] ??
+        (this.float === 'float16'
+          ? new Tensor('float16', new Uint16Array(0), emptyDims)
+          : new Tensor('float32', new Float32Array(0), emptyDims));
     });
     const runStartMs = performance.now();
     const outputs = await this.session.run(inputs);
     const modelMs = performance.now() - runStartMs;
     this.cache = names.map(([, presentName]) => outputs[presentName] as Tensor);
-    const all = outputs.logits!.data as Float32Array; // [batch, seq, vocab]
+    const logitsTensor = outputs.logits!;
+    // [batch, seq, vocab]; float16 logits (bits) widen exactly to float32.
+    const all =
+      logitsTensor.type === 'float16'
+        ? fromFloat16Bits(logitsTensor.data as Uint16Array)
+        : (logitsTensor.data as Float32Array);
     const logits: Logits = feeds.allPositions
       ? { batch: feeds.batch, positions: feeds.seq, vocab: config.vocab_size, data: all }
       : lastColumn(all, feeds.batch, feeds.seq, config.vocab_size);
@@ -108,14 +121,10 @@ export class NodeWasmForward implements ForwardPass {
     const startMs = performance.now();
     const { Tensor } = this.ort;
     this.cache = this.cache?.map((t) => {
-      const [, heads, length, headDim] = t.dims as [number, number, number, number];
-      const rowSize = heads * length * headDim;
-      const src = t.data as Float32Array; // [batch, heads, length, headDim]
-      const dst = new Float32Array(sourceRows.length * rowSize); // [newBatch, heads, length, headDim]
-      sourceRows.forEach((r, b) => {
-        dst.set(src.subarray(r * rowSize, (r + 1) * rowSize), b * rowSize);
-      });
-      return new Tensor('float32', dst, [sourceRows.length, heads, length, headDim]);
+      const rows = gatherCacheRows(t, sourceRows);
+      return rows.type === 'float16'
+        ? new Tensor('float16', rows.data as Uint16Array, rows.dims)
+        : new Tensor('float32', rows.data as Float32Array, rows.dims);
     });
     const ms = performance.now() - startMs;
     this.log.record({ call: 'reorder', modelMs: ms, roundTripMs: ms });

@@ -15,6 +15,8 @@ let session;
 let shape;
 /** Where present.* stay between calls: 'gpu-buffer' (webgpu) or 'cpu' (wasm). */
 let cacheLocation = 'cpu';
+/** The graph's float type for logits and cache: 'float32' or 'float16' (a half-precision export). */
+let floatType = 'float32';
 /** @type {any[] | undefined} one tensor per layer and key/value, [batch, heads, length, headDim] */
 let cache;
 /** @type {GPUDevice | undefined} onnxruntime-web's own device (webgpu only) */
@@ -53,6 +55,7 @@ async function open({ bundle, executionProvider, threads, modelUrl, cacheShape }
   await placementProbe.release();
   session = await ort.InferenceSession.create(bytes, options);
   const createMs = performance.now() - createStartMs;
+  floatType = session.outputMetadata.find((m) => m.name === 'logits')?.type === 'float16' ? 'float16' : 'float32';
   const adapter = executionProvider === 'webgpu' ? await watchDevice() : undefined;
   return {
     createMs,
@@ -99,17 +102,41 @@ async function run({ batch, seq, total, inputIds, positionIds, attentionMask, fr
   };
   const past = freshCache ? undefined : cache;
   cacheNames().forEach(([pastName], i) => {
-    feeds[pastName] =
-      past?.[i] ?? new ort.Tensor('float32', new Float32Array(0), [batch, shape.heads, 0, shape.headDim]);
+    feeds[pastName] = past?.[i] ?? emptyCacheTensor([batch, shape.heads, 0, shape.headDim]);
   });
   const outputs = await session.run(feeds);
-  const logits = outputs.logits.data; // [batch, seq, vocab], already on the CPU
+  const logits = asFloat32(outputs.logits.data); // [batch, seq, vocab], already on the CPU
   const next = cacheNames().map(([, presentName]) => outputs[presentName]);
   releaseCache();
   cache = next;
   const kept = allPositions ? logits : lastColumn(logits, batch, seq, shape.vocab);
   const modelMs = performance.now() - startMs;
   return { modelMs, positions: allPositions ? seq : 1, logitsBase64: toBase64(kept), ...drainErrors() };
+}
+
+function emptyCacheTensor(dims) {
+  return floatType === 'float16'
+    ? new ort.Tensor('float16', new Uint16Array(0), dims)
+    : new ort.Tensor('float32', new Float32Array(0), dims);
+}
+
+/**
+ * Logits as float32, which is what travels to Node. Float16 logits arrive as a Float16Array
+ * (where the browser has one) or as their bits in a Uint16Array; both widen exactly.
+ */
+function asFloat32(data) {
+  if (data instanceof Float32Array) return data;
+  if (data instanceof Uint16Array) return Float32Array.from(data, float16Value);
+  return Float32Array.from(data);
+}
+
+function float16Value(bits) {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >>> 10) & 0x1f;
+  const mantissa = bits & 0x3ff;
+  if (exponent === 0) return sign * mantissa * 2 ** -24;
+  if (exponent === 0x1f) return mantissa === 0 ? sign * Number.POSITIVE_INFINITY : Number.NaN;
+  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
 }
 
 /** [batch, seq, vocab] → [batch, 1, vocab] */
@@ -137,8 +164,9 @@ async function gather(sourceRows) {
   const next = cache.map((tensor) => {
     const [, heads, length, headDim] = tensor.dims;
     const dims = [sourceRows.length, heads, length, headDim];
+    const bytesPerValue = floatType === 'float16' ? 2 : 4;
     return cacheLocation === 'gpu-buffer'
-      ? gatherGpu(tensor, sourceRows, heads * length * headDim * 4, dims)
+      ? gatherGpu(tensor, sourceRows, heads * length * headDim * bytesPerValue, dims)
       : gatherCpu(tensor, sourceRows, heads * length * headDim, dims);
   });
   releaseCache();
@@ -155,16 +183,16 @@ function gatherGpu(tensor, sourceRows, rowBytes, dims) {
   });
   // Same device and queue as onnxruntime-web, so its next dispatch sees the copies done.
   device.queue.submit([encoder.finish()]);
-  return ort.Tensor.fromGpuBuffer(buffer, { dataType: 'float32', dims, dispose: () => buffer.destroy() });
+  return ort.Tensor.fromGpuBuffer(buffer, { dataType: floatType, dims, dispose: () => buffer.destroy() });
 }
 
 function gatherCpu(tensor, sourceRows, rowSize, dims) {
-  const src = tensor.data;
-  const dst = new Float32Array(sourceRows.length * rowSize);
+  const src = tensor.data; // Float32Array, or for float16 a Float16Array or Uint16Array
+  const dst = new src.constructor(sourceRows.length * rowSize);
   sourceRows.forEach((r, b) => {
     dst.set(src.subarray(r * rowSize, (r + 1) * rowSize), b * rowSize);
   });
-  return new ort.Tensor('float32', dst, dims);
+  return new ort.Tensor(tensor.type, dst, dims);
 }
 
 /** GPU buffers are freed explicitly; CPU tensors are left to the garbage collector. */
