@@ -20,7 +20,7 @@ describe('gate limits', () => {
     const f64 = gateLimits({}, ['float64', 'float64']);
     expect(f64['max-mean-kld'].limit).toBe(1e-19);
     expect(f64['max-abs-logit-diff'].limit).toBe(1e-9);
-    expect(gateLimits({}, ['float16', 'float64'])['max-abs-logit-diff'].limit).toBe(5e-2);
+    expect(gateLimits({}, ['float16', 'float64'])['max-abs-logit-diff'].limit).toBe(1.25e-1);
   });
 
   it('take command-line values where given, naming the flag as their source', () => {
