@@ -1,6 +1,8 @@
+import path from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 import { ModelDirError } from '../../harness/errors.ts';
 import { headDim, type ModelConfig, numKvHeads, numLayers } from '../../harness/model/model-config.ts';
+import type { ModelDir } from '../../harness/model/model-dir.ts';
 
 type Metadata = InferenceSession.ValueMetadata;
 
@@ -64,6 +66,25 @@ export function checkDecoderIo(
     }
   }
   return float;
+}
+
+/**
+ * checkDecoderIo for a freshly opened session of `model`: on a mismatch the session is released
+ * before the error propagates, so a bad model dir leaks no native memory.
+ */
+export async function checkOpenedDecoder(
+  session: Pick<InferenceSession, 'inputMetadata' | 'outputMetadata' | 'release'>,
+  model: ModelDir,
+): Promise<DecoderFloat> {
+  try {
+    return checkDecoderIo(session, model.config, {
+      onnxPath: model.onnxPath,
+      configPath: path.join(model.path, 'config.json'),
+    });
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
 }
 
 /** Distinct layer indices i among names `prefix.{i}.key|value`. */

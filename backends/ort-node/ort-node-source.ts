@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { type InferenceSession, Tensor } from 'onnxruntime-node';
 import { checkPrefillRows, checkReorder, checkStepTokens } from '../../harness/backend/batch-checks.ts';
 import type {
@@ -19,7 +18,7 @@ import {
   padTokenId,
 } from '../../harness/model/model-config.ts';
 import type { ModelDir } from '../../harness/model/model-dir.ts';
-import { checkDecoderIo, type DecoderFloat } from './decoder-io.ts';
+import { checkOpenedDecoder, type DecoderFloat } from './decoder-io.ts';
 import { DeviceCacheGather } from './device-cache-gather.ts';
 import { EP_SPECS, type EpSpec, type OrtNodeEp } from './execution-provider.ts';
 import { type CacheGather, hostCacheGather, KvCache } from './kv-cache.ts';
@@ -83,16 +82,7 @@ export class OrtNodeSource implements LogitsSource {
     const spec = EP_SPECS[ep];
     const deviceOutputs = spec.cacheOnDevice ? KvCache.presentNames(numLayers(model.config)) : [];
     const { session, info } = await openOrtSession(model.onnxPath, spec, options.threads, deviceOutputs);
-    let float: DecoderFloat;
-    try {
-      float = checkDecoderIo(session, model.config, {
-        onnxPath: model.onnxPath,
-        configPath: path.join(model.path, 'config.json'),
-      });
-    } catch (err) {
-      await session.release();
-      throw err;
-    }
+    const float = await checkOpenedDecoder(session, model);
     const source = new OrtNodeSource(session, { ...info, dtype: float }, model.config, spec, float);
     if (spec.ep === 'webgpu' && float === 'float16') await source.checkShaderF16(model.onnxPath);
     return source;

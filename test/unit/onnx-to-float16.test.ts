@@ -15,10 +15,11 @@ describe('onnxToFloat16', () => {
     const w = g.floatInitializer('w', [2], Float32Array.of(0.1, -3.4028234663852886e38));
     const idsFloat = g.op('Cast', [ids], 'ids_float', [intAttr('to', ElemType.float)]);
     const sum = g.op('Add', [g.op('Mul', [x, w], 'xw'), g.float(1)], 'sum');
-    g.output(g.op('Add', [sum, g.op('Unsqueeze', [idsFloat, g.int64([1])], 'ids_col')], 'y'), ElemType.float, [
-      'batch',
-      2,
-    ]);
+    g.output(
+      g.op('Add', [sum, g.op('Unsqueeze', [idsFloat, g.int64([1])], 'ids_col')], 'y'),
+      ElemType.float,
+      ['batch', 2],
+    );
     const bytes = g.encode({ graphName: 't', irVersion: 8, opset: 17, producerName: 'test' });
 
     const model = onnx.ModelProto.decode(onnxToFloat16(bytes));

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-web';
 import { gatherCacheRows } from '../../../harness/backend/cache-rows.ts';
 import type { BackendInfo, Logits } from '../../../harness/backend/contract.ts';
@@ -8,7 +7,7 @@ import { ModelDirError, UsageError } from '../../../harness/errors.ts';
 import { fromFloat16Bits } from '../../../harness/model/float16.ts';
 import { headDim, numKvHeads, numLayers } from '../../../harness/model/model-config.ts';
 import type { ModelDir } from '../../../harness/model/model-dir.ts';
-import { checkDecoderIo, type DecoderFloat } from '../../ort-node/decoder-io.ts';
+import { checkOpenedDecoder, type DecoderFloat } from '../../ort-node/decoder-io.ts';
 import { type DecoderFeeds, type ForwardPass, type ForwardTiming, TimingLog } from '../forward-pass.ts';
 
 type Ort = typeof import('onnxruntime-web');
@@ -49,16 +48,7 @@ export class NodeWasmForward implements ForwardPass {
         `onnxruntime-web could not load ${model.onnxPath}: ${(err as Error).message}; regenerate or re-export the model`,
       );
     }
-    let float: DecoderFloat;
-    try {
-      float = checkDecoderIo(session, model.config, {
-        onnxPath: model.onnxPath,
-        configPath: path.join(model.path, 'config.json'),
-      });
-    } catch (err) {
-      await session.release();
-      throw err;
-    }
+    const float = await checkOpenedDecoder(session, model);
     const info: BackendInfo = {
       id: 'ort-web:wasm',
       device: `cpu (${os.cpus()[0]?.model.trim() ?? 'unknown model'}), WebAssembly SIMD in Node ${process.versions.node}`,

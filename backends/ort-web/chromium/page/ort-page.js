@@ -55,7 +55,8 @@ async function open({ bundle, executionProvider, threads, modelUrl, cacheShape }
   await placementProbe.release();
   session = await ort.InferenceSession.create(bytes, options);
   const createMs = performance.now() - createStartMs;
-  floatType = session.outputMetadata.find((m) => m.name === 'logits')?.type === 'float16' ? 'float16' : 'float32';
+  floatType =
+    session.outputMetadata.find((m) => m.name === 'logits')?.type === 'float16' ? 'float16' : 'float32';
   const adapter = executionProvider === 'webgpu' ? await watchDevice() : undefined;
   return {
     createMs,
