@@ -6,6 +6,7 @@ import { createBackend, createFromFactory, REFERENCE_BACKEND_ID } from '../backe
 import type { CheckOutcome } from '../conformance/checks.ts';
 import { CONFORMANCE_PROMPTS } from '../conformance/prompts.ts';
 import { runConformance } from '../conformance/run-conformance.ts';
+import { numLayers } from '../model/model-config.ts';
 import type { ModelDir } from '../model/model-dir.ts';
 import { loadTokenizer } from '../model/tokenizer.ts';
 import { writeFileAtomic } from '../report/atomic-write.ts';
@@ -46,7 +47,12 @@ export class ConformanceGate {
         ? reference
         : await createFromFactory(factory, this.model, backendOptions);
     try {
-      const result = await runConformance(source, reference, await this.#conformancePrompts());
+      const result = await runConformance(
+        source,
+        reference,
+        await this.#conformancePrompts(),
+        numLayers(this.model.config),
+      );
       if (!result.passed) return { passed: false, failedChecks: result.checks.filter((c) => !c.passed) };
       const record = {
         schema: CACHE_SCHEMA,

@@ -1,6 +1,6 @@
 import type { BackendInfo, LogitsSource } from '../backend/contract.ts';
 import { type CheckOutcome, CONFORMANCE_CHECKS } from './checks.ts';
-import { LOGIT_TOLERANCE } from './tolerances.ts';
+import { conformanceTolerance } from './tolerances.ts';
 
 export interface ConformanceResult {
   readonly backend: BackendInfo;
@@ -9,15 +9,17 @@ export interface ConformanceResult {
 }
 
 /**
- * Run the whole suite on `source` against `reference` (the ts:f64 backend). A check that throws
+ * Run the whole suite on `source` against `reference` (the ts:f64 backend), with the tolerance of
+ * its dtype at the model's depth (`layers`: conformanceTolerance). A check that throws
  * fails with the error's message rather than aborting the suite, so one report shows every problem.
  */
 export async function runConformance(
   source: LogitsSource,
   reference: LogitsSource,
   prompts: readonly (readonly number[])[],
+  layers: number,
 ): Promise<ConformanceResult> {
-  const tolerance = LOGIT_TOLERANCE[source.info.dtype];
+  const tolerance = conformanceTolerance(source.info.dtype, layers);
   const checks: CheckOutcome[] = [];
   for (const check of CONFORMANCE_CHECKS) {
     try {

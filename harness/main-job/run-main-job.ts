@@ -14,6 +14,7 @@ import {
 import { checkSource } from '../golden/run-check.ts';
 import { eosTokenIds } from '../model/eos-token-ids.ts';
 import { loadModelDir } from '../model/load-model-dir.ts';
+import { numLayers } from '../model/model-config.ts';
 import type { ModelDir } from '../model/model-dir.ts';
 import { loadTokenizer } from '../model/tokenizer.ts';
 import {
@@ -86,7 +87,7 @@ async function runOneBackend(
   let source: LogitsSource | undefined;
   try {
     source = await createBackend(id, model);
-    const conformance = await runConformance(source, reference, prompts);
+    const conformance = await runConformance(source, reference, prompts, numLayers(model.config));
     const ours = await greedyAll(source, model, prompts);
     return {
       id,

@@ -3,8 +3,9 @@ import type { LogitsSource } from '../../harness/backend/contract.ts';
 import { allBackendFactories, createBackend, REFERENCE_BACKEND_ID } from '../../harness/backend/registry.ts';
 import { CONFORMANCE_CHECKS } from '../../harness/conformance/checks.ts';
 import { CONFORMANCE_PROMPTS } from '../../harness/conformance/prompts.ts';
-import { LOGIT_TOLERANCE } from '../../harness/conformance/tolerances.ts';
+import { conformanceTolerance } from '../../harness/conformance/tolerances.ts';
 import { loadModelDir } from '../../harness/model/load-model-dir.ts';
+import { numLayers } from '../../harness/model/model-config.ts';
 import type { ModelDir } from '../../harness/model/model-dir.ts';
 import { loadTokenizer } from '../../harness/model/tokenizer.ts';
 import { EMBEDDED_MODEL_NAMES } from '../../harness/model-gen/embedded-models.ts';
@@ -44,7 +45,7 @@ describe.each(EMBEDDED_MODEL_NAMES)('on %s', (modelName) => {
             factory.id === REFERENCE_BACKEND_ID
               ? reference
               : await createOrSkip(factory, model, ctx, refusals);
-          const tolerance = LOGIT_TOLERANCE[source.info.dtype];
+          const tolerance = conformanceTolerance(source.info.dtype, numLayers(model.config));
           try {
             const outcome = await check.run({ source, reference, prompts, tolerance });
             console.log(`${modelName} ${factory.id} ${outcome.name}: ${outcome.detail}`);

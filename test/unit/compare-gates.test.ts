@@ -7,6 +7,7 @@ import {
   gateLimits,
   parseGateOverrides,
 } from '../../harness/compare/gates.ts';
+import { conformanceTolerance } from '../../harness/conformance/tolerances.ts';
 import type { SequenceResult } from '../../harness/decode/decode-result.ts';
 import type { TokenLogprob } from '../../harness/decode/top-k.ts';
 import { UsageError } from '../../harness/errors.ts';
@@ -188,5 +189,14 @@ describe('firstDivergence', () => {
       );
     expect(noiseLogit(summary(3e-5), limits)).toBe(3e-5);
     expect(noiseLogit(summary(2), limits)).toBe(1e-4);
+  });
+});
+
+describe('conformance tolerance by depth', () => {
+  it('is the per-dtype limit up to the 2-layer calibration depth and grows as √(layers / 2) beyond', () => {
+    expect(conformanceTolerance('float32', 1)).toBe(1e-4);
+    expect(conformanceTolerance('float32', 2)).toBe(1e-4);
+    expect(conformanceTolerance('float32', 8)).toBeCloseTo(2e-4, 12);
+    expect(conformanceTolerance('float16', 32)).toBeCloseTo(0.5, 12);
   });
 });
