@@ -1,14 +1,15 @@
 import { type InferenceSession, Tensor } from 'onnxruntime-node';
 import { checkPrefillRows, checkReorder, checkStepTokens } from '../../harness/backend/batch-checks.ts';
-import type {
-  BackendInfo,
-  BackendOptions,
-  Logits,
-  LogitsSource,
-  PrefillOptions,
+import {
+  type BackendInfo,
+  type BackendOptions,
+  type Logits,
+  type LogitsSource,
+  lastPositionLogits,
+  type PrefillOptions,
 } from '../../harness/backend/contract.ts';
 import { BackendUnavailable, UsageError } from '../../harness/errors.ts';
-import { fromFloat16Bits } from '../../harness/model/float16.ts';
+import { float32Data } from '../../harness/model/float16.ts';
 import {
   headDim,
   type ModelConfig,
@@ -105,10 +106,10 @@ export class OrtNodeSource implements LogitsSource {
     empty.feedInto(feeds);
     const out = await this.session.run(feeds);
     this.rows = { batch, cache: empty.advanced(out), buffers };
-    const logits = logitsData(out.logits as Tensor); // [batch, length, vocab]
+    const logits = float32Data((out.logits as Tensor).type, (out.logits as Tensor).data); // [batch, length, vocab]
     return options.allPositions
       ? { batch: size, positions: length, vocab: this.vocabSize, data: logits }
-      : lastColumn(logits, size, length, this.vocabSize);
+      : lastPositionLogits(logits, size, length, this.vocabSize);
   }
 
   async step(tokens: readonly number[]): Promise<Logits> {
@@ -135,7 +136,7 @@ export class OrtNodeSource implements LogitsSource {
       batch: size,
       positions: 1,
       vocab: this.vocabSize,
-      data: logitsData(out.logits as Tensor),
+      data: float32Data((out.logits as Tensor).type, (out.logits as Tensor).data),
     };
   }
 
@@ -219,22 +220,4 @@ export class OrtNodeSource implements LogitsSource {
     if (!this.rows) throw new UsageError(`${this.info.id}: ${op} called with no rows; call prefill first`);
     return this.rows;
   }
-}
-
-/** Logits as float32: float16 outputs (Uint16Array bits) widen exactly; float32 is handed out as is. */
-function logitsData(tensor: Tensor): Float32Array {
-  return tensor.type === 'float16'
-    ? fromFloat16Bits(tensor.data as Uint16Array)
-    : (tensor.data as Float32Array);
-}
-
-/** The last column of [batch, length, vocab] as [batch, 1, vocab]; copies only those rows. */
-function lastColumn(logits: Float32Array, batch: number, length: number, vocab: number): Logits {
-  if (length === 1) return { batch, positions: 1, vocab, data: logits };
-  const data = new Float32Array(batch * vocab);
-  for (let b = 0; b < batch; b++) {
-    const start = (b * length + length - 1) * vocab;
-    data.set(logits.subarray(start, start + vocab), b * vocab);
-  }
-  return { batch, positions: 1, vocab, data };
 }

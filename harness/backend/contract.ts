@@ -86,3 +86,22 @@ export function logitsRow(logits: Logits, b: number, p = logits.positions - 1): 
   const start = (b * logits.positions + p) * logits.vocab;
   return logits.data.subarray(start, start + logits.vocab);
 }
+
+/**
+ * The last column of row-major [batch, length, vocab] logits as [batch, 1, vocab]; copies only
+ * those rows (none when length is 1).
+ */
+export function lastPositionLogits(
+  logits: Float32Array,
+  batch: number,
+  length: number,
+  vocab: number,
+): Logits {
+  if (length === 1) return { batch, positions: 1, vocab, data: logits };
+  const data = new Float32Array(batch * vocab);
+  for (let b = 0; b < batch; b++) {
+    const start = (b * length + length - 1) * vocab;
+    data.set(logits.subarray(start, start + vocab), b * vocab);
+  }
+  return { batch, positions: 1, vocab, data };
+}

@@ -63,3 +63,8 @@ export function fromFloat16Bits(bits: Uint16Array): Float32Array {
 export function roundToFloat16(values: Float32Array): Float32Array {
   return Float32Array.from(values, (v) => float16Value(float16Bits(v)));
 }
+
+/** A float32 or float16 tensor's data as float32: float16 bits (Uint16Array) widen exactly. */
+export function float32Data(type: string, data: unknown): Float32Array {
+  return type === 'float16' ? fromFloat16Bits(data as Uint16Array) : (data as Float32Array);
+}

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { InferenceSession, Tensor } from 'onnxruntime-web';
 import { gatherCacheRows } from '../../../harness/backend/cache-rows.ts';
-import type { BackendInfo, Logits } from '../../../harness/backend/contract.ts';
+import { type BackendInfo, type Logits, lastPositionLogits } from '../../../harness/backend/contract.ts';
 import { ModelDirError, UsageError } from '../../../harness/errors.ts';
-import { fromFloat16Bits } from '../../../harness/model/float16.ts';
+import { float32Data } from '../../../harness/model/float16.ts';
 import { headDim, numKvHeads, numLayers } from '../../../harness/model/model-config.ts';
 import type { ModelDir } from '../../../harness/model/model-dir.ts';
 import { checkOpenedDecoder, type DecoderFloat } from '../../ort-node/decoder-io.ts';
@@ -92,13 +92,10 @@ export class NodeWasmForward implements ForwardPass {
     this.cache = names.map(([, presentName]) => outputs[presentName] as Tensor);
     const logitsTensor = outputs.logits!;
     // [batch, seq, vocab]; float16 logits (bits) widen exactly to float32.
-    const all =
-      logitsTensor.type === 'float16'
-        ? fromFloat16Bits(logitsTensor.data as Uint16Array)
-        : (logitsTensor.data as Float32Array);
+    const all = float32Data(logitsTensor.type, logitsTensor.data);
     const logits: Logits = feeds.allPositions
       ? { batch: feeds.batch, positions: feeds.seq, vocab: config.vocab_size, data: all }
-      : lastColumn(all, feeds.batch, feeds.seq, config.vocab_size);
+      : lastPositionLogits(all, feeds.batch, feeds.seq, config.vocab_size);
     this.log.record({
       call: feeds.freshCache ? 'prefill' : 'step',
       modelMs,
@@ -158,14 +155,3 @@ function applyThreads(ort: Ort, threads: number): void {
 
 /** Whether a session has initialised the wasm module in this process (see applyThreads). */
 let initialisedOnce = false;
-
-/** [batch, seq, vocab] → [batch, 1, vocab], copying only those rows. */
-function lastColumn(logits: Float32Array, batch: number, seq: number, vocab: number): Logits {
-  if (seq === 1) return { batch, positions: 1, vocab, data: logits };
-  const data = new Float32Array(batch * vocab);
-  for (let b = 0; b < batch; b++) {
-    const start = (b * seq + seq - 1) * vocab;
-    data.set(logits.subarray(start, start + vocab), b * vocab);
-  }
-  return { batch, positions: 1, vocab, data };
-}
