@@ -29,7 +29,7 @@ export async function openOrtSession(
       `threads ${threads} is not a positive integer; pass e.g. --threads ${os.availableParallelism()}`,
     );
   }
-  const device = spec.ep === 'cpu' ? cpuDevice() : prepareGpuDevice(spec);
+  const { device, deviceKind } = spec.ep === 'cpu' ? cpuDevice() : prepareGpuDevice(spec);
   const executionProvider =
     spec.ep === 'cpu' ? spec.providerName : await probePlacements(spec, onnxPath, process.env);
   let session: InferenceSession;
@@ -54,6 +54,7 @@ export async function openOrtSession(
     info: {
       id: spec.backendId,
       device,
+      deviceKind,
       executionProvider,
       dtype: 'float32',
       threads,
@@ -65,18 +66,18 @@ export async function openOrtSession(
   };
 }
 
-function cpuDevice(): string {
-  return `cpu (${os.cpus()[0]?.model.trim() ?? 'unknown model'})`;
+function cpuDevice(): Pick<BackendInfo, 'device' | 'deviceKind'> {
+  return { device: `cpu (${os.cpus()[0]?.model.trim() ?? 'unknown model'})`, deviceKind: 'cpu' };
 }
 
 /**
  * The device a GPU provider will use. For WebGPU this pins the Vulkan driver in the environment
  * before the first WebGPU session of the process (Dawn reads it once) and keeps that choice.
  */
-function prepareGpuDevice(spec: EpSpec): string {
-  if (spec.ep === 'cuda') return `cuda:0 (${nvidiaGpuName() ?? 'NVIDIA GPU'})`;
+function prepareGpuDevice(spec: EpSpec): Pick<BackendInfo, 'device' | 'deviceKind'> {
+  if (spec.ep === 'cuda') return { device: `cuda:0 (${nvidiaGpuName() ?? 'NVIDIA GPU'})`, deviceKind: 'gpu' };
   const choice = chooseVulkanDriver();
   if (!choice.ok) throw new BackendUnavailable(spec.backendId, choice.reason, choice.fix);
   process.env.VK_ICD_FILENAMES = choice.driver.icdPath;
-  return choice.driver.device;
+  return { device: choice.driver.device, deviceKind: choice.driver.software ? 'software-gpu' : 'gpu' };
 }

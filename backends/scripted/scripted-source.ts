@@ -41,6 +41,7 @@ export class ScriptedSource implements LogitsSource {
     this.info = {
       id: 'scripted',
       device: 'host',
+      deviceKind: 'cpu',
       executionProvider: 'scripted',
       dtype: options.dtype ?? 'float64',
       threads: 1,

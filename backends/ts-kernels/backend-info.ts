@@ -6,6 +6,7 @@ export function tsKernelsInfo(id: string, dtype: ComputeDtype): BackendInfo {
   return {
     id,
     device: `cpu (${cpus()[0]?.model ?? 'unknown model'})`,
+    deviceKind: 'cpu',
     executionProvider: 'ts-kernels',
     dtype,
     threads: 1,

@@ -47,12 +47,19 @@ export interface Logits {
 
 export type ComputeDtype = 'float32' | 'float64' | 'float16';
 
+export type DeviceKind = 'cpu' | 'gpu' | 'software-gpu';
+
 /** What actually ran, as reported by the backend itself (not what was asked for). */
 export interface BackendInfo {
   /** Registry id, e.g. `ort-node:cpu`. */
   readonly id: string;
   /** Device or adapter, e.g. `cpu (AMD EPYC 7B13)`. */
   readonly device: string;
+  /**
+   * What kind of device `device` is. `software-gpu` is a GPU API implemented on the CPU
+   * (SwiftShader, lavapipe): its numbers are correct, its timings say nothing about any GPU.
+   */
+  readonly deviceKind: DeviceKind;
   /** Execution provider or kernel family, e.g. `CPUExecutionProvider`, `ts-kernels`. */
   readonly executionProvider: string;
   readonly dtype: ComputeDtype;

@@ -96,6 +96,8 @@ export const goldenSchema = v.strictObject({
     backend: v.strictObject({
       id: v.string(),
       device: v.string(),
+      /** Absent in goldens recorded before backends reported it. */
+      deviceKind: v.optional(v.picklist(['cpu', 'gpu', 'software-gpu'])),
       executionProvider: v.string(),
       dtype: v.picklist(['float64', 'float32', 'float16']),
       threads: v.number(),

@@ -38,6 +38,15 @@ describe.each(EMBEDDED_MODEL_NAMES)('on %s', (modelName) => {
         if (source && source !== reference) await source.dispose();
       });
 
+      it('reports its device kind as its device describes itself (software is never called a GPU)', async (ctx) => {
+        if (!(await requireAvailable(factory, ctx))) return;
+        source ??=
+          factory.id === REFERENCE_BACKEND_ID ? reference : await createOrSkip(factory, model, ctx, refusals);
+        const { device, deviceKind } = source.info;
+        expect(deviceKind === 'software-gpu', device).toBe(/software/i.test(device));
+        if (/^cpu \(/.test(device)) expect(deviceKind).toBe('cpu');
+      });
+
       for (const check of CONFORMANCE_CHECKS) {
         it(`${check.name}: ${check.description}`, async (ctx) => {
           if (!(await requireAvailable(factory, ctx))) return;

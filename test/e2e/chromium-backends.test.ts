@@ -105,10 +105,13 @@ describe.skipIf(skipReason)('chromium backends on a random GPT-2', () => {
           expect(info.device).toMatch(
             /^WebGPU .+ \((fallback \(software\)|hardware) adapter; (no )?shader-f16\)$/,
           );
+          // The typed kind says the same as the adapter's own words.
+          expect(info.deviceKind).toBe(/fallback \(software\)/.test(info.device) ? 'software-gpu' : 'gpu');
           expect(info.threads).toBe(1);
         } else {
           expect(info.executionProvider).toMatch(/^CPUExecutionProvider \(all \d+ nodes\)$/);
           expect(info.device).toMatch(/WebAssembly SIMD in Chromium/);
+          expect(info.deviceKind).toBe('cpu');
           expect(info.threads).toBe(2); // cross-origin isolated, so the threads were honoured
         }
       });

@@ -17,6 +17,7 @@ function ran(backendId: string, tg: number[], pp: number[] = [100, 100], sha = '
     backend: {
       id: backendId,
       device: 'cpu',
+      deviceKind: 'cpu',
       executionProvider: 'x',
       dtype: 'float32',
       threads: 1,

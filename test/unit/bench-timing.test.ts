@@ -12,6 +12,7 @@ class CountingSource implements LogitsSource {
   readonly info: BackendInfo = {
     id: 'test:counting',
     device: 'none',
+    deviceKind: 'cpu',
     executionProvider: 'none',
     dtype: 'float64',
     threads: 1,

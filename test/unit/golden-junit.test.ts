@@ -72,6 +72,7 @@ const report: CheckReport = {
       backend: {
         id: 'ts:f32',
         device: 'cpu',
+        deviceKind: 'cpu',
         executionProvider: 'ts',
         dtype: 'float32',
         threads: 1,
@@ -85,6 +86,7 @@ const report: CheckReport = {
       backend: {
         id: 'ort-node:cpu',
         device: 'cpu',
+        deviceKind: 'cpu',
         executionProvider: 'CPU',
         dtype: 'float32',
         threads: 2,

@@ -66,6 +66,7 @@ describe('ort-node:cpu on a random GPT-2', () => {
     const source = await ort();
     expect(source.info).toMatchObject({
       id: 'ort-node:cpu',
+      deviceKind: 'cpu',
       executionProvider: 'CPUExecutionProvider',
       dtype: 'float32',
       threads: 1,

@@ -53,6 +53,7 @@ describe('ort-web:wasm in Node', () => {
     const source = await track(openNodeWasmSource(model, THREADS));
     expect(source.info).toMatchObject({
       id: 'ort-web:wasm',
+      deviceKind: 'cpu',
       executionProvider: 'CPUExecutionProvider (onnxruntime-web wasm)',
       dtype: 'float32',
       threads: THREADS,

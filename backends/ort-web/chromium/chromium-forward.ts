@@ -152,6 +152,7 @@ export class ChromiumForward implements ForwardPass {
       const info: BackendInfo = {
         id: backendId,
         device: describeDevice(answer.adapter, browser.version),
+        deviceKind: !answer.adapter ? 'cpu' : answer.adapter.isFallbackAdapter ? 'software-gpu' : 'gpu',
         executionProvider,
         dtype: float,
         threads: answer.threads,

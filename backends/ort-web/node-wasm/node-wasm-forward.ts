@@ -52,6 +52,7 @@ export class NodeWasmForward implements ForwardPass {
     const info: BackendInfo = {
       id: 'ort-web:wasm',
       device: `cpu (${os.cpus()[0]?.model.trim() ?? 'unknown model'}), WebAssembly SIMD in Node ${process.versions.node}`,
+      deviceKind: 'cpu',
       executionProvider: 'CPUExecutionProvider (onnxruntime-web wasm)',
       dtype: float,
       threads: ort.env.wasm.numThreads ?? threads,
