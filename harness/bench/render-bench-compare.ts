@@ -1,4 +1,4 @@
-import { formatTable } from '../cli/table.ts';
+import { formatTable } from '../report/render-text.ts';
 import type { BenchReport } from './bench-record.ts';
 import type { ComparedFigure, ReportComparison } from './compare-reports.ts';
 

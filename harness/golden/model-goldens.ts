@@ -6,6 +6,7 @@ import type { BackendCheck } from './check-result.ts';
 import { defaultGoldenDir, type GoldenFile, readGoldenDir } from './golden-dir.ts';
 import { modelIdentity } from './model-identity.ts';
 import { assertGoldensMatchModel, textOfFor } from './run-check.ts';
+import type { GoldenSelection } from './software-adapter-subset.ts';
 
 /** A model's committed goldens, ready to check, or why there are none to check. */
 export type ModelGoldens =
@@ -56,11 +57,16 @@ export type GoldenSummary =
       /** `<case>: <failure>` lines. */
       readonly failures: readonly string[];
       readonly ms: number;
+      /** Cases of the model's suite that were not run on this backend, and why (null: none). */
+      readonly skipped: readonly string[];
+      readonly skippedReason: string | null;
     };
 
-export function goldenSummary(check: BackendCheck): GoldenSummary {
+export function goldenSummary(check: BackendCheck, selection: GoldenSelection): GoldenSummary {
   return {
     status: 'checked',
+    skipped: selection.skipped,
+    skippedReason: selection.reason,
     cases: check.cases.length,
     passed: check.cases.filter((c) => c.passed).length,
     labelled: check.cases.filter((c) => c.passed && c.mismatch).length,

@@ -1,16 +1,7 @@
 import type { BackendAgreement, CompareRecord, Divergence } from '../compare/compare-record.ts';
 import { gateFailureLine } from '../compare/gates.ts';
 import { earliestDivergence, METRIC_SECTIONS, sci } from './compare-fields.ts';
-
-/** Format-neutral pieces of the compare report; each renderer only decides how they look. */
-export type ReportBlock =
-  | { readonly kind: 'heading'; readonly text: string }
-  | { readonly kind: 'lines'; readonly lines: readonly string[] }
-  | {
-      readonly kind: 'table';
-      readonly header: readonly string[];
-      readonly rows: readonly (readonly string[])[];
-    };
+import type { Plot, PlotLimit, ReportBlock, ReportDocument } from './document.ts';
 
 /** What the numbers mean, printed under the tables (README "Comparing backends" says more). */
 const DEFINITIONS: readonly string[] = [
@@ -21,14 +12,22 @@ const DEFINITIONS: readonly string[] = [
   'first flagged step: the earliest step where one position alone exceeds the --max-mean-kld or --max-abs-logit-diff limit',
 ];
 
+/** The compare report as one document: context, per-step plots with their gate limits, tables, notes. */
+export function compareDocument(record: CompareRecord): ReportDocument {
+  return { title: compareHeader(record), blocks: compareBlocks(record) };
+}
+
 export function compareHeader(record: CompareRecord): string {
   return `decode-harness compare — ${record.passed ? 'all gates passed' : 'FAILED'}`;
 }
 
 /** The whole report, top to bottom. */
-export function compareBlocks(record: CompareRecord): ReportBlock[] {
+function compareBlocks(record: CompareRecord): ReportBlock[] {
   const ids = record.backends.map((a) => a.backend.id);
-  const blocks: ReportBlock[] = [{ kind: 'lines', lines: contextLines(record) }];
+  const blocks: ReportBlock[] = [
+    { kind: 'lines', lines: contextLines(record) },
+    ...stepPlots(record).map((plot): ReportBlock => ({ kind: 'plot', plot })),
+  ];
   for (const section of METRIC_SECTIONS) {
     blocks.push(
       { kind: 'heading', text: section.title },
@@ -127,4 +126,60 @@ function verdictLines(record: CompareRecord): string[] {
       return `${a.backend.id} first shows it at step ${f.step} (prompt ${f.prompt}, position ${f.position}): ${f.exceeded.join(', ')}`;
     });
   return failures.length === 0 ? ['all gates passed'] : [...failures, ...flagged];
+}
+
+/**
+ * Per-step charts over every backend: mean KLD and max |Δlogit| across prompts, each with its gate
+ * limit drawn (one line per distinct limit), so the headroom is visible. The gates hold the whole
+ * run's summary to the limit; a single step above it is where "first flagged step" points.
+ */
+function stepPlots(record: CompareRecord): Plot[] {
+  const steps = [...new Set(record.backends.flatMap((a) => a.steps.map((s) => s.step)))].sort(
+    (a, b) => a - b,
+  );
+  // A log axis cannot draw 0 (identical logits): those points are left out, not faked.
+  const series = (pick: (p: BackendAgreement['steps'][number]) => number) =>
+    record.backends.map((a) => ({
+      label: a.backend.id,
+      style: 'line' as const,
+      values: steps.map((step) => {
+        const point = a.steps.find((s) => s.step === step);
+        const y = point === undefined ? 0 : pick(point);
+        return y > 0 ? y : null;
+      }),
+    }));
+  const limits = (gate: 'max-mean-kld' | 'max-abs-logit-diff'): PlotLimit[] => {
+    const byValue = new Map<number, string[]>();
+    for (const a of record.backends) {
+      const g = a.gates.find((r) => r.gate === gate);
+      if (g) byValue.set(g.limit, [...(byValue.get(g.limit) ?? []), a.backend.id]);
+    }
+    return [...byValue].map(([value, ids]) => ({
+      label: `--${gate} ${sci(value)}${byValue.size > 1 ? ` (${ids.join(', ')})` : ''}`,
+      value,
+    }));
+  };
+  const xLabel = 'teacher-forced step (0 = prefill)';
+  return [
+    {
+      id: 'plot-kld',
+      title: 'Mean KLD over prompts, per step (log scale)',
+      xLabel,
+      yLabel: 'mean KLD (nats)',
+      yScale: 'log',
+      x: steps,
+      series: series((p) => p.meanKld),
+      limits: limits('max-mean-kld'),
+    },
+    {
+      id: 'plot-logit',
+      title: 'max |Δlogit| over prompts, per step (log scale)',
+      xLabel,
+      yLabel: 'max |Δlogit| (logit units)',
+      yScale: 'log',
+      x: steps,
+      series: series((p) => p.maxAbsLogitDiff),
+      limits: limits('max-abs-logit-diff'),
+    },
+  ];
 }

@@ -5,9 +5,16 @@ import { compareBackends } from '../../harness/compare/compare-backends.ts';
 import { COMPARE_SCHEMA, type CompareRecord } from '../../harness/compare/compare-record.ts';
 import { loadModelDir } from '../../harness/model/load-model-dir.ts';
 import { loadTokenizer } from '../../harness/model/tokenizer.ts';
+import { compareDocument } from '../../harness/report/compare-blocks.ts';
 import { METRIC_SECTIONS } from '../../harness/report/compare-fields.ts';
-import { renderCompareMarkdown, renderCompareText } from '../../harness/report/render-compare.ts';
-import { renderCompareHtml } from '../../harness/report/render-compare-html.ts';
+import type { Plot } from '../../harness/report/document.ts';
+import { renderHtml } from '../../harness/report/render-html.ts';
+import { renderMarkdown } from '../../harness/report/render-markdown.ts';
+import { renderText } from '../../harness/report/render-text.ts';
+
+const renderCompareText = (r: CompareRecord) => renderText(compareDocument(r));
+const renderCompareMarkdown = (r: CompareRecord) => renderMarkdown(compareDocument(r));
+const renderCompareHtml = (r: CompareRecord) => renderHtml(compareDocument(r));
 
 /** A small real record: one clean backend and one that parts from the reference at step 2. */
 let record: CompareRecord;
@@ -81,10 +88,21 @@ describe('renderers draw from one list of fields', () => {
     expect(html).toContain('.uplot'); // its stylesheet
     for (const label of allLabels()) expect(html).toContain(label.replaceAll('<', '&lt;'));
     const json = /<script type="application\/json" id="plot-data">(.*?)<\/script>/s.exec(html)![1]!;
-    const data = JSON.parse(json);
-    expect(data.backends).toEqual(['ts:f32', 'faulty:position-off-by-one-from-step-2']);
-    expect(data.steps).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(data.meanKld).toHaveLength(2);
-    expect(data.maxAbsLogitDiff[1][2]).toBeGreaterThan(1e-4);
+    const [kld, logit] = JSON.parse(json) as Plot[];
+    for (const plot of [kld!, logit!]) {
+      expect(plot.series.map((s) => s.label)).toEqual(['ts:f32', 'faulty:position-off-by-one-from-step-2']);
+      expect(plot.x).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(plot.yLabel).toMatch(/\(.+\)$/); // a unit in brackets
+      expect(html).toContain(`id="${plot.id}"`);
+    }
+    expect(logit!.series[1]!.values[2]).toBeGreaterThan(1e-4);
+    // Each gate limit is drawn at the value the gate used (both backends are float32: one line).
+    const gate = (id: string) => record.backends[0]!.gates.find((g) => g.gate === id)!.limit;
+    expect(kld!.limits).toEqual([
+      { label: expect.stringContaining('--max-mean-kld'), value: gate('max-mean-kld') },
+    ]);
+    expect(logit!.limits).toEqual([
+      { label: expect.stringContaining('--max-abs-logit-diff'), value: gate('max-abs-logit-diff') },
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import { formatTable } from '../../cli/table.ts';
+import { formatTable } from '../../report/render-text.ts';
 import { median } from '../stats.ts';
 import type { TargetRun } from './run-targets.ts';
 import type { LaneName, LaneSample } from './target-lanes.ts';

@@ -1,6 +1,6 @@
 import { allBackendFactories } from '../../backend/registry.ts';
+import { formatTable } from '../../report/render-text.ts';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args.ts';
-import { formatTable } from '../table.ts';
 
 export async function runBackends(argv: readonly string[]): Promise<number> {
   const { values } = parseCommandArgs('backends', argv, COMMON_OPTIONS);

@@ -2,8 +2,8 @@ import { kernelTasks } from '../../bench/micro/kernel-tasks.ts';
 import { type MicroResult, runMicro } from '../../bench/micro/micro-result.ts';
 import { PROCESSOR_VOCAB, processorTasks } from '../../bench/micro/processor-tasks.ts';
 import { UsageError } from '../../errors.ts';
+import { formatTable } from '../../report/render-text.ts';
 import { COMMON_OPTIONS, intOption, parseCommandArgs } from '../args.ts';
-import { formatTable } from '../table.ts';
 
 export const BENCH_MICRO_SCHEMA = 'decode-harness/bench-micro@1';
 

@@ -5,8 +5,8 @@ import { renderJunit } from '../../golden/junit.ts';
 import { runCheck } from '../../golden/run-check.ts';
 import { loadModelDir } from '../../model/load-model-dir.ts';
 import { writeFileAtomic } from '../../report/atomic-write.ts';
+import { formatTable } from '../../report/render-text.ts';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args.ts';
-import { formatTable } from '../table.ts';
 
 const HELP = `decode-harness check [--model DIR|NAME] [--backends ID,ID|all] [--golden DIR] [--junit FILE] [--json]
 Runs every golden of --golden (default fixtures/golden/<model name>/) on each backend (default: all

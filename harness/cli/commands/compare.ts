@@ -16,8 +16,10 @@ import { loadModelDir } from '../../model/load-model-dir.ts';
 import { maxPositions } from '../../model/model-config.ts';
 import { loadTokenizer } from '../../model/tokenizer.ts';
 import { writeFileAtomic } from '../../report/atomic-write.ts';
-import { renderCompareMarkdown, renderCompareText } from '../../report/render-compare.ts';
-import { renderCompareHtml } from '../../report/render-compare-html.ts';
+import { compareDocument } from '../../report/compare-blocks.ts';
+import { renderHtml } from '../../report/render-html.ts';
+import { renderMarkdown } from '../../report/render-markdown.ts';
+import { renderText } from '../../report/render-text.ts';
 import { COMMON_OPTIONS, intOption, parseCommandArgs, requireOption } from '../args.ts';
 
 const DEFAULT_MAX_NEW_TOKENS = 32;
@@ -100,11 +102,11 @@ export async function runCompare(argv: readonly string[]): Promise<number> {
     });
     if (values.out !== undefined) {
       writeFileAtomic(join(values.out, 'compare.json'), `${JSON.stringify(record, null, 2)}\n`);
-      writeFileAtomic(join(values.out, 'compare.md'), renderCompareMarkdown(record));
-      writeFileAtomic(join(values.out, 'compare.html'), renderCompareHtml(record));
+      writeFileAtomic(join(values.out, 'compare.md'), renderMarkdown(compareDocument(record)));
+      writeFileAtomic(join(values.out, 'compare.html'), renderHtml(compareDocument(record)));
       progress(`reports: ${join(values.out, 'compare.{json,md,html}')}`);
     }
-    process.stdout.write(values.json ? `${JSON.stringify(record)}\n` : renderCompareText(record));
+    process.stdout.write(values.json ? `${JSON.stringify(record)}\n` : renderText(compareDocument(record)));
     for (const agreement of record.backends) {
       for (const gate of agreement.gates) {
         if (!gate.passed)

@@ -1,10 +1,10 @@
 import { decode } from '../../decode/decode.ts';
 import type { BeamStepRecord, DecodeResult, StepRecord } from '../../decode/decode-result.ts';
+import { formatTable } from '../../report/render-text.ts';
 import { COMMON_OPTIONS, intOption, parseCommandArgs } from '../args.ts';
 import { DECODE_OPTIONS, DECODE_OPTIONS_HELP, generationConfigFrom } from '../decode-options.ts';
 import { type DecodeSession, openDecodeSession, SESSION_OPTIONS } from '../decode-session.ts';
 import { generationJson, markedTokens } from '../generation-json.ts';
-import { formatTable } from '../table.ts';
 
 const HELP = `decode-harness trace --prompt TEXT [--model DIR|NAME] [--backend ID] [--top N (10)] [decode options] [--json]
 Shows the token document fed to the model, then per step the next-token table of the raw distribution

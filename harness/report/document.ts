@@ -1,0 +1,54 @@
+/**
+ * A report as data. Every report that uses it is built once as a ReportDocument and drawn by one
+ * renderer per format (render-text.ts, render-markdown.ts, render-html.ts): a format decides how a
+ * block looks, never what it says.
+ */
+export interface ReportDocument {
+  readonly title: string;
+  readonly blocks: readonly ReportBlock[];
+}
+
+export type ReportBlock =
+  | { readonly kind: 'heading'; readonly text: string }
+  | { readonly kind: 'lines'; readonly lines: readonly string[] }
+  | {
+      readonly kind: 'table';
+      readonly header: readonly string[];
+      readonly rows: readonly (readonly string[])[];
+      /** Numbered notes under the table; a cell refers to note n as `[n]`. */
+      readonly footnotes?: readonly string[];
+    }
+  | { readonly kind: 'plot'; readonly plot: Plot };
+
+/** A chart over shared x values; drawn in HTML only (text formats list its title). */
+export interface Plot {
+  /** Unique within the document (an HTML element id). */
+  readonly id: string;
+  readonly title: string;
+  /** Axis titles, with units: `step (0 = prefill)`, `max |Δlogit| (logit units)`. */
+  readonly xLabel: string;
+  readonly yLabel: string;
+  readonly yScale: 'linear' | 'log';
+  readonly x: readonly number[];
+  /** Names for the x values when the axis is categorical (one backend per x), by index of `x`. */
+  readonly xNames?: readonly string[];
+  readonly series: readonly PlotSeries[];
+  /** Horizontal lines: a gate limit or tolerance drawn across the whole plot. */
+  readonly limits: readonly PlotLimit[];
+}
+
+export interface PlotSeries {
+  readonly label: string;
+  /** One value per x; null where there is none (a log axis cannot draw 0: such points are null). */
+  readonly values: readonly (number | null)[];
+  /** `line`: points joined; `points`: markers only; `marks`: wide dashes (a per-x limit). */
+  readonly style: 'line' | 'points' | 'marks';
+}
+
+export interface PlotLimit {
+  readonly label: string;
+  readonly value: number;
+}
+
+/** A cell's reference to footnote n (1-based), as every renderer prints it. */
+export const footnoteRef = (n: number): string => `[${n}]`;

@@ -1,0 +1,89 @@
+import type { Plot, ReportDocument } from './document.ts';
+import { escapeHtml } from './escape.ts';
+import { uplotAssets } from './uplot-assets.ts';
+
+/** Inlined text that cannot end its own <script> or <style> element early. */
+const inline = (s: string, tag: 'script' | 'style') => s.replaceAll(`</${tag}`, `<\\/${tag}`);
+
+/**
+ * Draws every plot of the page from the embedded JSON with uPlot: one series per backend, each
+ * limit as a dashed horizontal line in the legend, axis titles with units. Runs in the page.
+ */
+const PLOT_SCRIPT = `
+const plots = JSON.parse(document.getElementById('plot-data').textContent);
+const colors = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
+const limitColors = ['#555', '#b8860b', '#800080', '#006400'];
+const sci = (v) => (v == null ? '' : Math.abs(v) >= 1e-2 && Math.abs(v) < 1e3 ? String(+v.toPrecision(3)) : v.toExponential(0));
+for (const p of plots) {
+  const categorical = Array.isArray(p.xNames);
+  const series = [{ label: p.xLabel, value: (u, v) => (categorical ? p.xNames[v] ?? '' : v) }];
+  const data = [p.x];
+  p.series.forEach((s, i) => {
+    const stroke = colors[i % colors.length];
+    if (s.style === 'line') series.push({ label: s.label, stroke, width: 1.5, points: { show: true, size: 4 } });
+    else if (s.style === 'points') series.push({ label: s.label, stroke, fill: stroke, paths: () => null, points: { show: true, size: 9 } });
+    else series.push({ label: s.label, stroke: '#555', width: 2, dash: [6, 4], paths: uPlot.paths.stepped({ align: 1 }), points: { show: false } });
+    data.push(s.values);
+  });
+  p.limits.forEach((l, i) => {
+    series.push({ label: l.label, stroke: limitColors[i % limitColors.length], width: 1.5, dash: [8, 5], points: { show: false } });
+    data.push(p.x.map(() => l.value));
+  });
+  const xAxis = { label: p.xLabel, ...(categorical ? { splits: () => p.x, values: (u, vals) => vals.map((v) => p.xNames[v] ?? '') } : {}) };
+  new uPlot({
+    title: p.title, width: Math.min(960, window.innerWidth - 40), height: 320, series,
+    scales: { x: categorical ? { time: false, range: [-0.5, p.x.length - 0.5] } : { time: false }, y: p.yScale === 'log' ? { distr: 3 } : {} },
+    axes: [xAxis, { label: p.yLabel, values: (u, vals) => vals.map(sci), size: 70 }],
+  }, data, document.getElementById(p.id));
+}
+document.body.dataset.plotsDrawn = String(plots.length);
+`;
+
+/** A self-contained page: no network, uPlot inlined, plots drawn from data embedded in the page. */
+export function renderHtml(doc: ReportDocument): string {
+  const plots: Plot[] = [];
+  const body = doc.blocks
+    .map((block) => {
+      if (block.kind === 'heading') return `<h2>${escapeHtml(block.text)}</h2>`;
+      if (block.kind === 'lines')
+        return `<ul>${block.lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`;
+      if (block.kind === 'plot') {
+        plots.push(block.plot);
+        return `<div class="plot" id="${escapeHtml(block.plot.id)}"></div>`;
+      }
+      const head = `<tr>${block.header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`;
+      const rows = block.rows.map(
+        (r) => `<tr>${r.map((c) => `<td${cellClass(c)}>${escapeHtml(c)}</td>`).join('')}</tr>`,
+      );
+      const notes = block.footnotes ?? [];
+      const list = notes.length
+        ? `\n<ol class="footnotes">${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ol>`
+        : '';
+      return `<table>${head}\n${rows.join('\n')}</table>${list}`;
+    })
+    .join('\n');
+  const scripts = plots.length
+    ? `<script type="application/json" id="plot-data">${JSON.stringify(plots).replaceAll('<', '\\u003c')}</script>
+<script>${inline(uplotAssets().js, 'script')}</script>
+<script>${PLOT_SCRIPT}</script>`
+    : '';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(doc.title)}</title>
+${plots.length ? `<style>${inline(uplotAssets().css, 'style')}</style>` : ''}
+<style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:.5em}
+td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;white-space:pre}
+.fail{color:#b00;font-weight:bold}.pass{color:#070}.plot{margin:1em 0}.footnotes{font-size:13px;color:#333}</style>
+</head><body>
+<h1>${escapeHtml(doc.title)}</h1>
+${body}
+${scripts}
+</body></html>
+`;
+}
+
+/** Verdict cells stand out: FAIL/ERROR in red, pass in green. */
+function cellClass(cell: string): string {
+  if (/^(FAIL|ERROR)/.test(cell)) return ' class="fail"';
+  if (/^pass\b/.test(cell)) return ' class="pass"';
+  return '';
+}

@@ -1,0 +1,27 @@
+import type { ReportDocument } from './document.ts';
+import { escapeMarkdown } from './escape.ts';
+
+/** The Markdown rendering: `#` title, `##` sections, pipe tables with their footnotes as a list. */
+export function renderMarkdown(doc: ReportDocument): string {
+  const out = [`# ${escapeMarkdown(doc.title)}`, ''];
+  for (const block of doc.blocks) {
+    if (block.kind === 'heading') out.push(`## ${escapeMarkdown(block.text)}`, '');
+    else if (block.kind === 'lines') out.push(...block.lines.map((l) => `- ${escapeMarkdown(l)}`), '');
+    else if (block.kind === 'plot')
+      out.push(`_Plot in the HTML report: ${escapeMarkdown(block.plot.title)}._`, '');
+    else {
+      const numeric = block.header.map(
+        (_, c) => c > 0 && block.rows.every((r) => /^[-+]?[\d.,%eE×±]*$/.test(r[c] ?? '')),
+      );
+      out.push(
+        `| ${block.header.map(escapeMarkdown).join(' | ')} |`,
+        `|${numeric.map((n) => (n ? '---:' : '---')).join('|')}|`,
+        ...block.rows.map((r) => `| ${r.map(escapeMarkdown).join(' | ')} |`),
+        '',
+      );
+      const notes = block.footnotes ?? [];
+      if (notes.length > 0) out.push(...notes.map((n, i) => `${i + 1}. ${escapeMarkdown(n)}`), '');
+    }
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}
