@@ -42,7 +42,6 @@ function ortNodeFactory(
   return {
     id: EP_SPECS[ep].backendId,
     summary,
-    runsIn: 'node',
     async availability(): Promise<Availability> {
       const listed = await bindingLists(ep);
       return 'ort' in listed ? extraCheck(listed.ort) : listed;

@@ -17,7 +17,6 @@ import { CHROMIUM_PATH } from './chromium/chromium-browser.ts';
 export const ortWebWasmFactory: BackendFactory = {
   id: 'ort-web:wasm',
   summary: 'onnxruntime-web wasm (CPU EP compiled to WebAssembly) in Node, float32',
-  runsIn: 'node',
   async availability(): Promise<Availability> {
     try {
       await import('onnxruntime-web');
@@ -40,7 +39,6 @@ export const ortWebWasmFactory: BackendFactory = {
 export const chromiumWebGpuFactory: BackendFactory = {
   id: 'chromium:webgpu',
   summary: 'onnxruntime-web WebGPU EP in headless Chromium (SwiftShader with no GPU), float32',
-  runsIn: 'browser',
   availability: () => webGpuAvailability(),
   async create(model: ModelDir, options?: BackendOptions): Promise<LogitsSource> {
     const { openChromiumSource } = await import('./open-sources.ts');
@@ -53,7 +51,6 @@ export const chromiumWebGpuFactory: BackendFactory = {
 export const chromiumWasmFactory: BackendFactory = {
   id: 'chromium:wasm',
   summary: 'onnxruntime-web wasm (CPU EP, threaded) in headless Chromium, float32',
-  runsIn: 'browser',
   async availability(): Promise<Availability> {
     const { chromiumAvailability } = await import('./chromium/availability.ts');
     return chromiumAvailability(CHROMIUM_PATH);

@@ -13,7 +13,6 @@ import { llamaWeights } from './llama-weights.ts';
 export const tsF64Factory: BackendFactory = {
   id: 'ts:f64',
   summary: 'pure TypeScript, naive float64 kernels (the reference); GPT-2 and Llama families',
-  runsIn: 'node',
   availability: async () => ({ available: true }),
   create: async (model, options) => {
     const { config, tensors, file } = load('ts:f64', model, options);
@@ -27,7 +26,6 @@ export const tsF64Factory: BackendFactory = {
 export const tsF32Factory: BackendFactory = {
   id: 'ts:f32',
   summary: 'pure TypeScript, fast float32 kernels; GPT-2 and Llama families',
-  runsIn: 'node',
   availability: async () => ({ available: true }),
   create: async (model, options) => {
     const { config, tensors, file } = load('ts:f32', model, options);

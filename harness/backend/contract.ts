@@ -83,11 +83,6 @@ export interface BackendFactory {
   readonly id: string;
   /** One line for `decode-harness backends`. */
   readonly summary: string;
-  /**
-   * Where the model's arithmetic runs: in this Node process, or in a browser process of its own,
-   * whose work can overlap with this process's (the main job runs the two kinds side by side).
-   */
-  readonly runsIn: 'node' | 'browser';
   /** Cheap probe; never throws. */
   availability(): Promise<Availability>;
   create(model: ModelDir, options?: BackendOptions): Promise<LogitsSource>;

@@ -115,12 +115,12 @@ function goldensCell(goldens: GoldenSummary, note: (text: string) => string): st
   if (goldens.status === 'unusable') return `UNUSABLE ${note(goldens.reason)}`;
   const cell = `${goldens.passed}/${goldens.cases}`;
   if (goldens.skippedReason === null) return cell;
-  return `${cell} of ${goldens.cases + goldens.skipped.length} ${note(goldens.skippedReason)}`;
+  const skipped = `${goldens.skippedReason}. Skipped: ${goldens.skipped.join(', ')}`;
+  return `${cell} of ${goldens.cases + goldens.skipped.length} ${note(skipped)}`;
 }
 
 function timingCell(timing: QuickTiming, note: (text: string) => string): string {
   if (timing.status === 'measured') return timing.decodeTokensPerSec.toFixed(1);
-  if (timing.status === 'error') return `ERROR ${note(`timing failed: ${timing.error}`)}`;
   return `n/a ${note(`not meaningful: ${timing.reason}`)}`;
 }
 

@@ -20,7 +20,6 @@ import type { ModelDir } from '../../harness/model/model-dir.ts';
 const faultyFactory: BackendFactory = {
   id: 'faulty:layer-norm-eps-0.1',
   summary: 'ts:f32 with epsilon 0.1 (test only)',
-  runsIn: 'node',
   availability: async () => ({ available: true }),
   create: (model) => wrongLayerNormEps(model, 0.1),
 };
@@ -28,7 +27,6 @@ const faultyFactory: BackendFactory = {
 const absentFactory: BackendFactory = {
   id: 'test:absent',
   summary: 'never available (test only)',
-  runsIn: 'node',
   availability: async () => ({ available: false, reason: 'its runtime is not installed', fix: 'install it' }),
   create: () => Promise.reject(new Error('unreachable')),
 };

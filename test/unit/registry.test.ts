@@ -25,7 +25,6 @@ describe('backend registry', () => {
     const unavailable: BackendFactory = {
       id: 'fake:gpu',
       summary: 'test double',
-      runsIn: 'node',
       availability: async () => ({ available: false, reason: 'no GPU adapter', fix: 'run on a GPU machine' }),
       create: async () => {
         created = true;
@@ -45,7 +44,6 @@ describe('backend registry', () => {
     const impostor: BackendFactory = {
       id: 'fake:cuda',
       summary: 'test double',
-      runsIn: 'node',
       availability: async () => ({ available: true }),
       create: async () =>
         ({

@@ -1,0 +1,96 @@
+import type { BackendFactory, LogitsSource } from '../backend/contract.ts';
+import { backendFactory, createFromFactory, REFERENCE_BACKEND_ID } from '../backend/registry.ts';
+import { compareBackends } from '../compare/compare-backends.ts';
+import { runConformance } from '../conformance/run-conformance.ts';
+import { goldenSummary } from '../golden/model-goldens.ts';
+import { checkSource } from '../golden/run-check.ts';
+import { selectGoldens } from '../golden/software-adapter-subset.ts';
+import { eosTokenIds } from '../model/eos-token-ids.ts';
+import { numLayers } from '../model/model-config.ts';
+import type { JobContext } from './job-context.ts';
+import type { BackendOutcome, GreedyAgreement } from './main-job-record.ts';
+import { quickTiming } from './quick-timing.ts';
+
+/** Greedy tokens per prompt compared with the reference. */
+const GREEDY_NEW_TOKENS = 16;
+/** On a software GPU adapter (~0.5 s a step) fewer: conformance and the goldens cover the rest. */
+const SOFTWARE_GREEDY_NEW_TOKENS = 4;
+
+type Ran = Extract<BackendOutcome, { status: 'ran' }>;
+
+/**
+ * Conformance, greedy agreement (compare's teacher-forced metrics and near-tie labels), the
+ * model's goldens and a quick timing on one backend, against a reference source of its own. An
+ * error names the stage it broke in.
+ */
+export async function checkBackend(
+  factory: BackendFactory,
+  required: boolean,
+  ctx: JobContext,
+): Promise<BackendOutcome> {
+  const { model, prompts, goldens } = ctx;
+  const t0 = performance.now();
+  let stage = 'creating it';
+  let source: LogitsSource | undefined;
+  let reference: LogitsSource | undefined;
+  try {
+    ctx.progress(`${factory.id}: opening`);
+    source = await createFromFactory(factory, model);
+    const isReference = factory.id === REFERENCE_BACKEND_ID;
+    reference = isReference ? source : await createFromFactory(backendFactory(REFERENCE_BACKEND_ID), model);
+
+    stage = 'conformance';
+    ctx.progress(`${factory.id}: conformance on ${source.info.device}`);
+    const ids = prompts.map((p) => p.ids);
+    const conformance = await runConformance(source, reference, ids, numLayers(model.config));
+
+    stage = 'greedy agreement';
+    let greedy: GreedyAgreement | null = null;
+    if (!isReference) {
+      const software = source.info.deviceKind === 'software-gpu';
+      const newTokens = software ? SOFTWARE_GREEDY_NEW_TOKENS : GREEDY_NEW_TOKENS;
+      ctx.progress(`${factory.id}: greedy agreement, ${prompts.length} prompts × ${newTokens} tokens`);
+      const record = await compareBackends({
+        model: { name: model.name, path: model.path },
+        reference,
+        backends: [source],
+        prompts,
+        maxNewTokens: newTokens,
+        eosTokenIds: eosTokenIds(model),
+        tokenText: (id) => ctx.tokenizer.tokenText(id),
+        gates: {},
+      });
+      greedy = { newTokens, comparison: record.backends[0]! };
+    }
+
+    stage = 'goldens';
+    let summary: Ran['goldens'];
+    if (goldens.status === 'ready') {
+      const selection = selectGoldens(goldens.goldens, source.info, ctx.full);
+      ctx.progress(`${factory.id}: goldens, ${selection.run.length} of ${goldens.goldens.length} cases`);
+      summary = goldenSummary(await checkSource(source, selection.run, goldens.textOf), selection);
+    } else summary = goldens;
+
+    stage = 'timing';
+    if (source.info.deviceKind !== 'software-gpu') ctx.progress(`${factory.id}: timing`);
+    const timing = await quickTiming(source, prompts[0]!.ids);
+    return {
+      id: factory.id,
+      required,
+      status: 'ran',
+      info: source.info,
+      conformance,
+      greedy,
+      goldens: summary,
+      timing,
+      ms: performance.now() - t0,
+    };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    ctx.progress(`${factory.id}: ERROR in ${stage}: ${message}`);
+    return { id: factory.id, required, status: 'error', error: `${stage}: ${message}` };
+  } finally {
+    if (reference && reference !== source) await reference.dispose();
+    await source?.dispose();
+  }
+}
