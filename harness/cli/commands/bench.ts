@@ -9,7 +9,8 @@ import { runBench } from '../../bench/run-bench.ts';
 import type { Strategy } from '../../decode/generation-config.ts';
 import { UsageError } from '../../errors.ts';
 import { SHAPE_MODEL_NAMES } from '../../model-gen/shape-models.ts';
-import { writeFileAtomic } from '../../report/atomic-write.ts';
+import { writeFilesAtomic } from '../../report/atomic-write.ts';
+import { checkOutputDir } from '../../report/output-paths.ts';
 import { COMMON_OPTIONS, intOption, parseCommandArgs } from '../args.ts';
 import { runBenchCompare } from './bench-compare.ts';
 import { runBenchMicro } from './bench-micro.ts';
@@ -78,6 +79,7 @@ export async function runBenchCommand(argv: readonly string[]): Promise<number> 
       `--${formats.join(' and --')} both print on stdout; pick one (files for all are in --out)`,
     );
   }
+  const out = checkOutputDir('--out', values.out ?? REPORTS_DIR);
   const models = (values.model ?? 'tiny-gpt2').split(',').filter((m) => m.length > 0);
   if (models.length === 0) throw new UsageError('--model names no model; e.g. --model distilgpt2-shape');
   const settings = benchSettings(values); // cheap checks first: resolving `all` probes every backend
@@ -90,10 +92,11 @@ export async function runBenchCommand(argv: readonly string[]): Promise<number> 
     },
     stderrProgress(),
   );
-  const out = values.out ?? REPORTS_DIR;
-  writeFileAtomic(join(out, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileAtomic(join(out, 'bench.md'), renderBenchMarkdown(report));
-  writeFileAtomic(join(out, 'bench.csv'), renderBenchCsv(report));
+  writeFilesAtomic(out, {
+    'bench.json': `${JSON.stringify(report, null, 2)}\n`,
+    'bench.md': renderBenchMarkdown(report),
+    'bench.csv': renderBenchCsv(report),
+  });
   if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   else if (values.md) process.stdout.write(renderBenchMarkdown(report));
   else if (values.csv) process.stdout.write(renderBenchCsv(report));

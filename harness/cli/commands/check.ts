@@ -5,6 +5,7 @@ import { renderJunit } from '../../golden/junit.ts';
 import { runCheck } from '../../golden/run-check.ts';
 import { loadModelDir } from '../../model/load-model-dir.ts';
 import { writeFileAtomic } from '../../report/atomic-write.ts';
+import { checkOutputFile } from '../../report/output-paths.ts';
 import { formatTable } from '../../report/render-text.ts';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args.ts';
 
@@ -76,6 +77,7 @@ export async function runCheckCommand(argv: readonly string[]): Promise<number> 
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
+  if (values.junit !== undefined) checkOutputFile('--junit', values.junit);
   const modelArg = values.model ?? 'tiny-gpt2';
   const model = await loadModelDir(modelArg);
   const goldenDir = values.golden ?? defaultGoldenDir(model.name);

@@ -15,8 +15,9 @@ import { eosTokenIds } from '../../model/eos-token-ids.ts';
 import { loadModelDir } from '../../model/load-model-dir.ts';
 import { maxPositions } from '../../model/model-config.ts';
 import { loadTokenizer } from '../../model/tokenizer.ts';
-import { writeFileAtomic } from '../../report/atomic-write.ts';
+import { writeFilesAtomic } from '../../report/atomic-write.ts';
 import { compareDocument } from '../../report/compare-blocks.ts';
+import { checkOutputDir } from '../../report/output-paths.ts';
 import { renderHtml } from '../../report/render-html.ts';
 import { renderMarkdown } from '../../report/render-markdown.ts';
 import { renderText } from '../../report/render-text.ts';
@@ -61,6 +62,7 @@ export async function runCompare(argv: readonly string[]): Promise<number> {
     return 0;
   }
   // Everything a user can get wrong is checked before any backend starts.
+  if (values.out !== undefined) checkOutputDir('--out', values.out);
   const referenceId = values.reference ?? REFERENCE_BACKEND_ID;
   backendFactory(referenceId);
   const backendIds = await comparedIds(requireOption('compare', 'backends', values.backends), referenceId);
@@ -101,9 +103,12 @@ export async function runCompare(argv: readonly string[]): Promise<number> {
       onProgress: progress,
     });
     if (values.out !== undefined) {
-      writeFileAtomic(join(values.out, 'compare.json'), `${JSON.stringify(record, null, 2)}\n`);
-      writeFileAtomic(join(values.out, 'compare.md'), renderMarkdown(compareDocument(record)));
-      writeFileAtomic(join(values.out, 'compare.html'), renderHtml(compareDocument(record)));
+      const doc = compareDocument(record);
+      writeFilesAtomic(values.out, {
+        'compare.json': `${JSON.stringify(record, null, 2)}\n`,
+        'compare.md': renderMarkdown(doc),
+        'compare.html': renderHtml(doc),
+      });
       progress(`reports: ${join(values.out, 'compare.{json,md,html}')}`);
     }
     process.stdout.write(values.json ? `${JSON.stringify(record)}\n` : renderText(compareDocument(record)));

@@ -3,8 +3,9 @@ import { allBackendFactories } from '../../backend/registry.ts';
 import { resolveMainJobOptions } from '../../main-job/main-job-options.ts';
 import { backendPassed } from '../../main-job/main-job-record.ts';
 import { runMainJob } from '../../main-job/run-main-job.ts';
-import { writeFileAtomic } from '../../report/atomic-write.ts';
+import { writeFilesAtomic } from '../../report/atomic-write.ts';
 import { mainJobDocument } from '../../report/main-job-document.ts';
+import { checkOutputDir } from '../../report/output-paths.ts';
 import { renderHtml } from '../../report/render-html.ts';
 import { renderMarkdown } from '../../report/render-markdown.ts';
 import { renderText } from '../../report/render-text.ts';
@@ -44,13 +45,15 @@ export async function runDefaultJob(argv: readonly string[]): Promise<number> {
     values.require,
     values.full ?? false,
   );
+  const out = checkOutputDir('--out', values.out ?? REPORTS_DIR);
   const progress = (line: string) => process.stderr.write(`… ${line}\n`);
   const record = await runMainJob({ model: values.model ?? 'tiny-gpt2', options, onProgress: progress });
-  const out = values.out ?? REPORTS_DIR;
   const doc = mainJobDocument(record);
-  writeFileAtomic(join(out, 'latest.json'), `${JSON.stringify(record, null, 2)}\n`);
-  writeFileAtomic(join(out, 'latest.md'), renderMarkdown(doc));
-  writeFileAtomic(join(out, 'latest.html'), renderHtml(doc));
+  writeFilesAtomic(out, {
+    'latest.json': `${JSON.stringify(record, null, 2)}\n`,
+    'latest.md': renderMarkdown(doc),
+    'latest.html': renderHtml(doc),
+  });
   if (values.json) process.stdout.write(`${JSON.stringify(record)}\n`);
   else process.stdout.write(`${renderText(doc)}\nreports: ${join(out, 'latest.{json,md,html}')}\n`);
   for (const outcome of record.backends) {

@@ -6,6 +6,7 @@ import { goldenProvenance } from '../../golden/provenance.ts';
 import { type RecordedCase, runRecord } from '../../golden/run-record.ts';
 import { loadModelDir } from '../../model/load-model-dir.ts';
 import { loadTokenizer } from '../../model/tokenizer.ts';
+import { checkOutputDir } from '../../report/output-paths.ts';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args.ts';
 
 const HELP = `decode-harness record [--model DIR|NAME] [--golden DIR] [--cases FILE] [--yes]
@@ -37,6 +38,7 @@ export async function runRecordCommand(argv: readonly string[]): Promise<number>
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
+  if (values.golden !== undefined) checkOutputDir('--golden', values.golden);
   const modelArg = values.model ?? 'tiny-gpt2';
   const cases = loadCaseList(values.cases ?? DEFAULT_CASE_LIST);
   const model = await loadModelDir(modelArg);
