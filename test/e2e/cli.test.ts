@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadModelDir } from '../../harness/model/load-model-dir.ts';
 import { runCli } from '../helpers/run-cli.ts';
@@ -9,6 +11,15 @@ const scratch = mkdtempSync(join(tmpdir(), 'decode-harness-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('decode-harness CLI', () => {
+  it('a closed stdout ends the command quietly (trace | head -c 10)', () => {
+    const bin = fileURLToPath(new URL('../../harness/cli/bin.mjs', import.meta.url));
+    const pipeline = `set -o pipefail; "${process.execPath}" "${bin}" trace --prompt Hello --backend ts:f64 --max-new-tokens 100 --top 20 | head -c 10`;
+    const run = spawnSync('bash', ['-c', pipeline], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.stdout).toHaveLength(10);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+  });
+
   it('backends lists every id with availability', () => {
     const run = runCli(['backends']);
     expect(run.code).toBe(0);
