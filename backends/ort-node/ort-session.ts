@@ -1,4 +1,6 @@
+import { mkdirSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { env, InferenceSession } from 'onnxruntime-node';
 import type { BackendInfo } from '../../harness/backend/contract.ts';
 import { BackendUnavailable, ModelDirError, UsageError } from '../../harness/errors.ts';
@@ -66,6 +68,18 @@ export async function openOrtSession(
   };
 }
 
+/**
+ * Dawn's Vulkan start-up looks for a Wayland display and prints "error: XDG_RUNTIME_DIR is invalid
+ * or not set" twice where the variable is unset (headless machines, CI), though nothing is wrong.
+ * A private runtime dir (0700, as the XDG spec asks) keeps stderr for real errors.
+ */
+function ensureRuntimeDir(): void {
+  if (process.env.XDG_RUNTIME_DIR) return;
+  const dir = path.join(os.tmpdir(), `decode-harness-runtime-${process.getuid?.() ?? 'user'}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  process.env.XDG_RUNTIME_DIR = dir;
+}
+
 function cpuDevice(): Pick<BackendInfo, 'device' | 'deviceKind'> {
   return { device: `cpu (${os.cpus()[0]?.model.trim() ?? 'unknown model'})`, deviceKind: 'cpu' };
 }
@@ -79,5 +93,6 @@ function prepareGpuDevice(spec: EpSpec): Pick<BackendInfo, 'device' | 'deviceKin
   const choice = chooseVulkanDriver();
   if (!choice.ok) throw new BackendUnavailable(spec.backendId, choice.reason, choice.fix);
   process.env.VK_ICD_FILENAMES = choice.driver.icdPath;
+  ensureRuntimeDir();
   return { device: choice.driver.device, deviceKind: choice.driver.software ? 'software-gpu' : 'gpu' };
 }
