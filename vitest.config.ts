@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import SlowFirstSequencer from './test/runner/slow-first-sequencer.ts';
 
 export default defineConfig({
   test: {
@@ -9,5 +11,10 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     // Tests share generated model dirs; building them once in global setup keeps workers apart.
     pool: 'forks',
+    // Vitest's default (cores − 1) is one worker on 2 cores: every slow file would then wait for
+    // the one before it. Much of a slow file's time is a browser starting or a page call in flight.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    sequence: { sequencer: SlowFirstSequencer },
+    reporters: ['default', './test/runner/slowest-files-reporter.ts'],
   },
 });

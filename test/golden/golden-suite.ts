@@ -8,28 +8,14 @@ import type { BackendCheck, CaseOutcome } from '../../harness/golden/check-resul
 import { defaultGoldenDir, readGoldenDir } from '../../harness/golden/golden-dir.ts';
 import { modelIdentity } from '../../harness/golden/model-identity.ts';
 import { assertGoldensMatchModel, checkSource, textOfFor } from '../../harness/golden/run-check.ts';
+import { selectGoldens } from '../../harness/golden/software-adapter-subset.ts';
 import { loadModelDir } from '../../harness/model/load-model-dir.ts';
 import type { ModelDir } from '../../harness/model/model-dir.ts';
 import { createOrSkip } from '../helpers/backends.ts';
+import { FULL_MATRIX } from '../helpers/full-matrix.ts';
 
 /** Backends that cannot run a model here (e.g. float16 without shader-f16), with why. */
 const refusals = new Map<string, string>();
-
-/**
- * A software WebGPU adapter (SwiftShader) takes ~0.3–0.7 s a step, compiling shaders for every
- * new sequence length: the whole suite costs it ~10 minutes per model on 2 cores. It runs every
- * case on the default model; on the other models a subset that still covers greedy, top-p
- * sampling and beam search (width 2 and 4) on every prompt. On a real GPU everything runs.
- */
-const SOFTWARE_ADAPTER_SUBSET = /^(greedy|sample-t1\.0-topp0\.9|beam2|beam4-lp0\.5)--/;
-const SOFTWARE_ADAPTER_SUBSET_REASON =
-  'software WebGPU adapter: beyond tiny-gpt2, only greedy, sample-t1.0-topp0.9, beam2 and beam4-lp0.5 ' +
-  'cases run here (all run with `decode-harness check --model NAME --backends ID`)';
-
-function caseRunsHere(modelName: string, device: string, caseId: string): boolean {
-  const software = /WebGPU/.test(device) && /software/.test(device);
-  return !software || modelName === 'tiny-gpt2' || SOFTWARE_ADAPTER_SUBSET.test(caseId);
-}
 
 /** One line per backend: what a reader of the test log wants to know about its run. */
 function summary(backend: string, outcomes: readonly CaseOutcome[]): string {
@@ -84,8 +70,9 @@ export function goldenSuite(modelName: string): void {
           it(golden.golden.id, async (ctx) => {
             if (!availability.available) ctx.skip(`${factory.id} unavailable: ${availability.reason}`);
             source ??= await createOrSkip(factory, model, ctx, refusals);
-            if (!caseRunsHere(modelName, source.info.device, golden.golden.id)) {
-              const why = `${golden.golden.id} on ${factory.id}: ${SOFTWARE_ADAPTER_SUBSET_REASON}`;
+            const selection = selectGoldens(goldens, source.info, FULL_MATRIX);
+            if (!selection.run.includes(golden)) {
+              const why = `${golden.golden.id} on ${factory.id}: ${selection.reason}`;
               console.warn(`SKIP ${why}`);
               ctx.skip(why);
             }
