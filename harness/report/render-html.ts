@@ -9,34 +9,45 @@ const inline = (s: string, tag: 'script' | 'style') => s.replaceAll(`</${tag}`, 
  * Draws every plot of the page from the embedded JSON with uPlot: one series per backend, each
  * limit as a dashed horizontal line in the legend, axis titles with units. Runs in the page.
  */
-const PLOT_SCRIPT = `
+const PLOT_SCRIPT = `(() => {
 const plots = JSON.parse(document.getElementById('plot-data').textContent);
 const colors = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 const limitColors = ['#555', '#b8860b', '#800080', '#006400'];
 const sci = (v) => (v == null ? '' : Math.abs(v) >= 1e-2 && Math.abs(v) < 1e3 ? String(+v.toPrecision(3)) : v.toExponential(0));
 for (const p of plots) {
   const categorical = Array.isArray(p.xNames);
-  const series = [{ label: p.xLabel, value: (u, v) => (categorical ? p.xNames[v] ?? '' : v) }];
-  const data = [p.x];
+  // A categorical axis (one backend per x) is drawn at x = i; each value becomes the point i
+  // ('points') or a dash from i - 0.3 to i + 0.3 ('marks'), a gap between categories.
+  const xs = categorical ? p.x.flatMap((_, i) => [i - 0.3, i, i + 0.3, i + 0.5]) : p.x;
+  const spread = (values, style) =>
+    categorical
+      ? values.flatMap((v) => (style === 'marks' ? [v, v, v, null] : [null, v, null, null]))
+      : values;
+  const series = [{ label: p.xLabel }];
+  const data = [xs];
   p.series.forEach((s, i) => {
     const stroke = colors[i % colors.length];
-    if (s.style === 'line') series.push({ label: s.label, stroke, width: 1.5, points: { show: true, size: 4 } });
-    else if (s.style === 'points') series.push({ label: s.label, stroke, fill: stroke, paths: () => null, points: { show: true, size: 9 } });
-    else series.push({ label: s.label, stroke: '#555', width: 2, dash: [6, 4], paths: uPlot.paths.stepped({ align: 1 }), points: { show: false } });
-    data.push(s.values);
+    if (s.style === 'line') series.push({ label: s.label, stroke, width: 1.5, points: { show: true, size: 5, fill: stroke } });
+    else if (s.style === 'points') series.push({ label: s.label, stroke, width: 0, paths: () => null, points: { show: true, size: 10, fill: stroke } });
+    else series.push({ label: s.label, stroke: '#555', width: 3, spanGaps: false, points: { show: false } });
+    data.push(spread(s.values, s.style));
   });
   p.limits.forEach((l, i) => {
     series.push({ label: l.label, stroke: limitColors[i % limitColors.length], width: 1.5, dash: [8, 5], points: { show: false } });
-    data.push(p.x.map(() => l.value));
+    data.push(xs.map(() => l.value));
   });
-  const xAxis = { label: p.xLabel, ...(categorical ? { splits: () => p.x, values: (u, vals) => vals.map((v) => p.xNames[v] ?? '') } : {}) };
+  const xAxis = categorical
+    ? { label: p.xLabel, splits: () => p.x.map((_, i) => i), values: (u, vals) => vals.map((v) => p.xNames[v] ?? '') }
+    : { label: p.xLabel, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }; // whole steps
+  const y = p.yScale === 'log' ? { distr: 3, range: (u, min, max) => [min / 3, max * 3] } : {};
   new uPlot({
-    title: p.title, width: Math.min(960, window.innerWidth - 40), height: 320, series,
-    scales: { x: categorical ? { time: false, range: [-0.5, p.x.length - 0.5] } : { time: false }, y: p.yScale === 'log' ? { distr: 3 } : {} },
+    title: p.title, width: Math.min(960, window.innerWidth - 40), height: 320, series, legend: { live: false },
+    scales: { x: categorical ? { time: false, range: [-0.6, p.x.length - 0.4] } : { time: false }, y },
     axes: [xAxis, { label: p.yLabel, values: (u, vals) => vals.map(sci), size: 70 }],
   }, data, document.getElementById(p.id));
 }
 document.body.dataset.plotsDrawn = String(plots.length);
+})();
 `;
 
 /** A self-contained page: no network, uPlot inlined, plots drawn from data embedded in the page. */
