@@ -65,11 +65,19 @@ describe('decode-harness record', () => {
 
   it('refuses to overwrite a changed golden without --yes, showing the case, step, old and new values', () => {
     // Stand-in for a golden recorded before a behaviour change: one logprob and one token differ.
+    // Kept self-consistent (top lists, total), as an honest older recording would be.
     const golden = JSON.parse(firstContent);
     const [sequence] = golden.expected.sequences;
-    sequence.steps[1].logprob += 0.01;
+    const shifted = sequence.steps[1].logprob + 0.01;
+    for (const entry of sequence.steps[1].top) if (entry[1] === sequence.steps[1].logprob) entry[1] = shifted;
+    sequence.steps[1].logprob = shifted;
     sequence.tokenIds[2] = 50;
     sequence.steps[2].id = 50;
+    sequence.steps[2].top = sequence.steps[2].top.filter(([id]: [number]) => id !== 50);
+    sequence.totalLogprob = sequence.steps.reduce(
+      (sum: number, step: { logprob: number }) => sum + step.logprob,
+      0,
+    );
     tampered = JSON.stringify(golden);
     writeFileSync(greedyFile, tampered);
     const run = record();

@@ -127,6 +127,50 @@ describe('golden schema validation', () => {
   });
 });
 
+describe('a hand-edited golden cannot loosen its own check', () => {
+  it('refuses stored tolerances that differ from the ones the code derives for the config', () => {
+    const bad = raw();
+    bad.tolerances.logprobAbs.float32 = 1e9;
+    const message = parseError(bad).message;
+    expect(message).toMatch(
+      /^x\.json: tolerances\.logprobAbs\.float32: 1000000000 but this version derives 0\.0002 /,
+    );
+    expect(message).toContain('re-record');
+    const looser = raw(SAMPLED);
+    looser.tolerances.cdfBoundary.float16 *= 2;
+    expect(parseError(looser).message).toContain('tolerances.cdfBoundary.float16');
+  });
+
+  it('refuses a totalLogprob that is not the sum of its steps, and a step logprob its top list contradicts', () => {
+    const total = raw();
+    total.expected.sequences[0].totalLogprob += 5;
+    expect(parseError(total).message).toMatch(
+      /expected\.sequences\.0\.totalLogprob: .* but its steps' logprobs sum to/,
+    );
+
+    const shifted = raw();
+    const [sequence] = shifted.expected.sequences;
+    for (const step of sequence.steps) step.logprob += 5; // every logprob moved, total kept in step
+    sequence.totalLogprob = sequence.steps.reduce(
+      (s: number, step: { logprob: number }) => s + step.logprob,
+      0,
+    );
+    expect(parseError(shifted).message).toMatch(
+      /expected\.sequences\.0\.steps\.0\.logprob: .* but its top list gives/,
+    );
+  });
+
+  it('refuses a top list out of rank order and a coin outside its CDF interval', () => {
+    const unordered = raw();
+    unordered.expected.sequences[0].steps[0].top.reverse();
+    expect(parseError(unordered).message).toMatch(/steps\.0\.top\.1: ranks above the candidate before it/);
+    const coin = raw(SAMPLED);
+    const step = coin.expected.sequences[0].steps[0];
+    step.coin = step.cdf[1] + 0.01 > 1 ? step.cdf[0] / 2 : step.cdf[1] + 0.01;
+    expect(parseError(coin).message).toMatch(/steps\.0\.cdf: .* does not hold the coin/);
+  });
+});
+
 describe('model identity of goldens', () => {
   const golden = readGoldenFile(COMMITTED);
   const identity: ModelIdentity = {
