@@ -9,6 +9,8 @@ import {
 import { UsageError } from '../errors.ts';
 import { eosTokenIds } from '../model/eos-token-ids.ts';
 import type { ModelDir } from '../model/model-dir.ts';
+import { parseDecimalText } from '../parse-decimal.ts';
+import { assertRegularFile } from '../regular-file.ts';
 import type { OptionSpec } from './args.ts';
 
 /** Decoding options: Hugging Face's generate() arguments in kebab case, plus --strategy and --rng. */
@@ -65,20 +67,12 @@ const NUMBER_FIELDS = [
   'seed',
 ] as const;
 
-function cliNumber(flag: string, raw: string): number {
-  const value = Number(raw);
-  if (raw.trim() === '' || Number.isNaN(value)) {
-    throw new UsageError(`--${flag} ${JSON.stringify(raw)} is not a number`);
-  }
-  return value;
-}
-
 /** The command line as one config layer (snake_case HF names, typed values). */
 function cliLayer(values: DecodeValues): ConfigLayer {
   const layer: Record<string, unknown> = {};
   for (const flag of NUMBER_FIELDS) {
     const raw = values[flag];
-    if (raw !== undefined) layer[flag.replaceAll('-', '_')] = cliNumber(flag, raw);
+    if (raw !== undefined) layer[flag.replaceAll('-', '_')] = parseDecimalText(`--${flag}`, raw);
   }
   if (values['do-sample']) layer.do_sample = true;
   const early = values['early-stopping'];
@@ -108,6 +102,7 @@ function cliLayer(values: DecodeValues): ConfigLayer {
 
 function fileLayer(path: string): ConfigLayer {
   let parsed: unknown;
+  assertRegularFile(path, '--generation-config', 'give a JSON file of generation settings');
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {

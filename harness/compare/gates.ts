@@ -1,6 +1,6 @@
 import type { ComputeDtype } from '../backend/contract.ts';
 import { LOGIT_TOLERANCE } from '../conformance/tolerances.ts';
-import { UsageError } from '../errors.ts';
+import { parseDecimal } from '../parse-decimal.ts';
 import type { AgreementSummary, GateId, GateResult } from './compare-record.ts';
 
 /** A CI gate: one summary number held to a limit. */
@@ -69,14 +69,8 @@ export function parseGateOverrides(raw: Readonly<Partial<Record<GateId, string>>
   for (const gate of GATES) {
     const text = raw[gate.id];
     if (text === undefined) continue;
-    const value = Number(text);
     const [min, max] = gate.range;
-    if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
-      const range = max === Number.POSITIVE_INFINITY ? `a number ≥ ${min}` : `a number from ${min} to ${max}`;
-      throw new UsageError(
-        `--${gate.id} ${JSON.stringify(text)} must be ${range}, e.g. --${gate.id} ${gate.example}`,
-      );
-    }
+    const value = parseDecimal(`--${gate.id}`, text, { min, max, example: gate.example });
     overrides[gate.id] = value;
   }
   return overrides;

@@ -83,9 +83,17 @@ function fail(label: string, raw: unknown, rule: string): never {
   throw new UsageError(`${label} ${JSON.stringify(raw)} ${rule}`);
 }
 
-function int(label: string, raw: unknown, min: number): number {
-  if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < min) {
-    fail(label, raw, `must be a whole number ≥ ${min}`);
+/**
+ * Beams and returned sequences are batch rows, each with its own KV cache and a vocabulary-wide
+ * row of logits: past this many a run exhausts memory (a 135M-parameter model's cache is ~0.3 GB a
+ * row at 2048 positions) long after it started, so it is refused up front.
+ */
+export const MAX_BATCH_ROWS = 64;
+
+function int(label: string, raw: unknown, min: number, max = Number.MAX_SAFE_INTEGER, why = ''): number {
+  if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < min || raw > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+    fail(label, raw, `must be a whole number ${range}${why}`);
   }
   return raw;
 }
@@ -98,9 +106,10 @@ function num(label: string, raw: unknown, ok: (x: number) => boolean, rule: stri
 function checkField(field: keyof GenerationConfig, raw: unknown, label: string, vocabSize: number): unknown {
   switch (field) {
     case 'max_new_tokens':
+      return int(label, raw, 1);
     case 'num_beams':
     case 'num_return_sequences':
-      return int(label, raw, 1);
+      return int(label, raw, 1, MAX_BATCH_ROWS, ' (each is a batch row with its own KV cache)');
     case 'min_new_tokens':
     case 'top_k':
     case 'no_repeat_ngram_size':

@@ -1,8 +1,9 @@
-import { parseArgs } from 'node:util';
 import { compareReports, NOISE_FACTOR, slowdownGate } from '../../bench/compare-reports.ts';
 import { readBenchReport } from '../../bench/parse-bench-report.ts';
 import { renderComparisonText } from '../../bench/render-bench-compare.ts';
 import { UsageError } from '../../errors.ts';
+import { parseDecimal } from '../../parse-decimal.ts';
+import { COMMON_OPTIONS, parseCommandArgs } from '../args.ts';
 
 export const BENCH_COMPARE_SCHEMA = 'decode-harness/bench-compare@1';
 
@@ -15,13 +16,7 @@ the two reports' raw samples.
   --json                print one ${BENCH_COMPARE_SCHEMA} object on stdout and nothing else there`;
 
 export async function runBenchCompare(argv: readonly string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}; see \`decode-harness bench compare --help\``);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parse(argv);
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
     return 0;
@@ -72,26 +67,18 @@ export async function runBenchCompare(argv: readonly string[]): Promise<number> 
 }
 
 function parse(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    options: {
-      help: { type: 'boolean', short: 'h' },
-      verbose: { type: 'boolean' },
-      json: { type: 'boolean' },
+  return parseCommandArgs(
+    'bench compare',
+    argv,
+    {
+      ...COMMON_OPTIONS,
       'fail-if-slower': { type: 'string' },
     },
-    strict: true,
-    allowPositionals: true,
-  });
+    true,
+  );
 }
 
 function thresholdOption(raw: string | undefined): number | null {
   if (raw === undefined) return null;
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || value < 0 || value >= 100) {
-    throw new UsageError(
-      `--fail-if-slower ${JSON.stringify(raw)} must be a percentage in [0, 100), e.g. --fail-if-slower 5`,
-    );
-  }
-  return value;
+  return parseDecimal('--fail-if-slower', raw, { min: 0, max: 100, why: 'a percentage', example: '5' });
 }
