@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { UsageError } from '../errors.ts';
+import { assertRegularFile } from '../regular-file.ts';
 import { BENCH_SCHEMA, type BenchReport } from './bench-record.ts';
 
 const finite = v.pipe(v.number(), v.finite());
@@ -50,6 +51,7 @@ const reportSchema = v.looseObject({
 /** Read and check a report written by `decode-harness bench --out` or `--json`. */
 export function readBenchReport(path: string): BenchReport {
   let raw: unknown;
+  assertRegularFile(path, 'bench report', 'pass a bench.json written by `decode-harness bench`');
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {

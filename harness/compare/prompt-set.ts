@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.ts';
+import { assertRegularFile } from '../regular-file.ts';
 
 /**
  * The built-in prompt set: prose, a single token, code with newlines and indentation, digits,
@@ -23,11 +24,7 @@ export const DEFAULT_COMPARE_PROMPTS: readonly string[] = [
  * dropped), blank lines skipped.
  */
 export function readPromptFile(path: string): string[] {
-  if (!existsSync(path) || !statSync(path).isFile()) {
-    throw new UsageError(
-      `--prompts ${JSON.stringify(path)}: no such file; give a text file (one prompt per line) or a .json array of strings`,
-    );
-  }
+  assertRegularFile(path, '--prompts', 'give a text file (one prompt per line) or a .json array of strings');
   const text = readFileSync(path, 'utf8');
   const prompts = path.toLowerCase().endsWith('.json')
     ? parseJsonPrompts(text, path)

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { UsageError } from '../errors.ts';
+import { assertRegularFile } from '../regular-file.ts';
 
 /** The committed list of what to record: shared by every model, so goldens differ only by model. */
 export const CASE_LIST_SCHEMA = 'decode-harness/golden-cases@1';
@@ -44,6 +45,7 @@ export interface GoldenCaseDef {
 /** Read, validate and expand a case list; errors name the file and the bad field. */
 export function loadCaseList(file: string): GoldenCaseDef[] {
   let raw: unknown;
+  assertRegularFile(file, '--cases', 'give a JSON case list file');
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {

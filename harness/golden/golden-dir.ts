@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.ts';
+import { assertRegularFile } from '../regular-file.ts';
 import { writeFileAtomic } from '../report/atomic-write.ts';
 import { stringifyForReview } from './golden-json.ts';
 import type { Golden } from './golden-schema.ts';
@@ -29,6 +30,7 @@ export interface GoldenFile {
 
 export function readGoldenFile(file: string): GoldenFile {
   let raw: unknown;
+  assertRegularFile(file, 'golden', 'restore it from git or re-record it with `decode-harness record --yes`');
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {

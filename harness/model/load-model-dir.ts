@@ -7,6 +7,7 @@ import {
   isEmbeddedModelName,
 } from '../model-gen/embedded-models.ts';
 import { ensureShapeModel, isShapeModelName, SHAPE_MODEL_NAMES } from '../model-gen/shape-models.ts';
+import { assertRegularFile } from '../regular-file.ts';
 import { parseModelConfig } from './model-config.ts';
 import type { ModelDir } from './model-dir.ts';
 import { checkWeightsMatchConfig } from './parameter-layout.ts';
@@ -64,6 +65,9 @@ function readModelDir(dir: string, name: string): ModelDir {
       `model dir ${dir} is missing ${missing.map(([file]) => file).join(', ')}. ` +
         missing.map(([file, howToGet]) => `${file}: ${howToGet}.`).join(' '),
     );
+  }
+  for (const [file, howToGet] of REQUIRED_FILES) {
+    assertRegularFile(join(dir, file), 'model file', `${file}: ${howToGet}`, ModelDirError);
   }
   const configPath = join(dir, 'config.json');
   const config = parseModelConfig(readJson(configPath), configPath);

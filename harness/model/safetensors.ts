@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { ModelDirError } from '../errors.ts';
+import { assertRegularFile } from '../regular-file.ts';
 import { fromFloat16Bits } from './float16.ts';
 import { elementCount, type HostTensor, type TensorMap } from './tensor.ts';
 
@@ -43,9 +44,12 @@ interface Header {
   readonly entries: readonly Entry[];
 }
 
+const SAFETENSORS_FIX = 'save the weights with model.save_pretrained(dir) (safetensors is the default)';
+
 /** Read and validate a .safetensors file. Names lose a leading `transformer.`. */
 export function readSafetensors(path: string): TensorMap {
   let bytes: Uint8Array;
+  assertRegularFile(path, 'safetensors file', SAFETENSORS_FIX, ModelDirError);
   try {
     bytes = readFileSync(path);
   } catch (e) {
@@ -60,6 +64,7 @@ export function readSafetensors(path: string): TensorMap {
  */
 export function readSafetensorsSpecs(path: string): ReadonlyMap<string, TensorSpec> {
   let fd: number;
+  assertRegularFile(path, 'safetensors file', SAFETENSORS_FIX, ModelDirError);
   try {
     fd = openSync(path, 'r');
   } catch (e) {
@@ -166,12 +171,20 @@ function parseHeader(prefix: Uint8Array, fileBytes: number, file: string): Heade
   }
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
 
+  // The format lays tensors end to end from byte 0 (the reference reader refuses gaps): a hole
+  // would be bytes that belong to no tensor, which only a damaged or hand-built file has.
   let previous: Entry | undefined;
   for (const e of entries) {
+    const expectedBegin = previous?.end ?? 0;
     if (previous !== undefined && e.begin < previous.end) {
       throw fail(
         `tensor ${JSON.stringify(e.name)} bytes [${e.begin}, ${e.end}) overlap ` +
           `${JSON.stringify(previous.name)} bytes [${previous.begin}, ${previous.end})`,
+      );
+    }
+    if (e.begin > expectedBegin) {
+      throw fail(
+        `data bytes [${expectedBegin}, ${e.begin}) before tensor ${JSON.stringify(e.name)} belong to no tensor (a hole)`,
       );
     }
     previous = e;
