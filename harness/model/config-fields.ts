@@ -30,6 +30,22 @@ export function positiveNumber(
   return v;
 }
 
+/** A boolean, `fallback` when the key is absent or null; `"no"`, `0` or `"false"` are refused, not guessed at. */
+export function booleanField(
+  raw: Record<string, unknown>,
+  key: string,
+  fallback: boolean,
+  file: string,
+): boolean {
+  const v = raw[key] ?? fallback;
+  if (typeof v !== 'boolean') {
+    throw new ModelDirError(
+      `${file}: ${key} must be true or false, got ${JSON.stringify(v)}; fix the value in ${file}`,
+    );
+  }
+  return v;
+}
+
 /** A token id below `vocabSize`, `fallback` when the key is absent or null. */
 export function tokenId(
   raw: Record<string, unknown>,

@@ -1,5 +1,5 @@
 import { ModelDirError } from '../errors.ts';
-import { configObject, positiveInt, positiveNumber, tokenId } from './config-fields.ts';
+import { booleanField, configObject, positiveInt, positiveNumber, tokenId } from './config-fields.ts';
 
 /**
  * The subset of Hugging Face's GPT2Config the harness needs, with HF's field names.
@@ -57,7 +57,7 @@ export function parseGpt2Config(raw: unknown, file: string): Gpt2Config {
     n_inner,
     layer_norm_epsilon: positiveNumber(r, 'layer_norm_epsilon', 1e-5, file),
     activation_function: 'gelu_new',
-    tie_word_embeddings: r.tie_word_embeddings !== false,
+    tie_word_embeddings: booleanField(r, 'tie_word_embeddings', true, file),
     bos_token_id: tokenId(r, 'bos_token_id', vocab_size - 1, vocab_size, file),
     eos_token_id: tokenId(r, 'eos_token_id', vocab_size - 1, vocab_size, file),
   };

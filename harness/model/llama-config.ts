@@ -1,5 +1,5 @@
 import { ModelDirError } from '../errors.ts';
-import { configObject, positiveInt, positiveNumber, tokenId } from './config-fields.ts';
+import { booleanField, configObject, positiveInt, positiveNumber, tokenId } from './config-fields.ts';
 
 /**
  * The Llama family: decoder blocks of RMSNorm → attention with rotary positions and grouped KV
@@ -71,10 +71,10 @@ export function parseLlamaConfig(raw: unknown, file: string): LlamaConfig {
   };
   const act = r.hidden_act ?? 'silu';
   if (act !== 'silu') unsupported('hidden_act', act, '"silu"');
-  if (r.mlp_bias === true) unsupported('mlp_bias', true, 'false');
+  if (booleanField(r, 'mlp_bias', false, file)) unsupported('mlp_bias', true, 'false');
   const ropeTheta = checkRope(r, unsupported, file);
   const maxPositions = positiveInt(r, 'max_position_embeddings', file);
-  checkNoSlidingWindow(modelType, r, maxPositions, unsupported);
+  checkNoSlidingWindow(modelType, r, maxPositions, unsupported, file);
 
   const hidden = positiveInt(r, 'hidden_size', file);
   const heads = positiveInt(r, 'num_attention_heads', file);
@@ -97,7 +97,8 @@ export function parseLlamaConfig(raw: unknown, file: string): LlamaConfig {
   }
 
   const vocab = positiveInt(r, 'vocab_size', file);
-  const attentionBias = modelType === 'qwen2' || (modelType === 'llama' && r.attention_bias === true);
+  const attentionBias =
+    modelType === 'qwen2' || (modelType === 'llama' && booleanField(r, 'attention_bias', false, file));
   return {
     model_type: modelType,
     vocab_size: vocab,
@@ -113,7 +114,7 @@ export function parseLlamaConfig(raw: unknown, file: string): LlamaConfig {
     rope_theta: ropeTheta,
     rope_scaling: null,
     hidden_act: 'silu',
-    tie_word_embeddings: r.tie_word_embeddings === true,
+    tie_word_embeddings: booleanField(r, 'tie_word_embeddings', false, file),
     attention_bias: attentionBias,
     o_proj_bias: modelType === 'llama' && attentionBias,
     bos_token_id: tokenId(r, 'bos_token_id', 1, vocab, file),
@@ -147,8 +148,9 @@ function checkNoSlidingWindow(
   r: Record<string, unknown>,
   maxPositions: number,
   unsupported: (key: string, value: unknown, supported: string) => never,
+  file: string,
 ): void {
-  if (modelType === 'qwen2' && r.use_sliding_window === true) {
+  if (modelType === 'qwen2' && booleanField(r, 'use_sliding_window', false, file)) {
     unsupported('use_sliding_window', true, 'false (sliding-window attention is not implemented)');
   }
   const window = r.sliding_window;

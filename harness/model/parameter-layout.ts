@@ -1,7 +1,7 @@
 import { ModelDirError } from '../errors.ts';
 import type { Gpt2Config } from './gpt2-config.ts';
 import type { LlamaConfig } from './llama-config.ts';
-import type { ModelConfig } from './model-config.ts';
+import { type ModelConfig, numLayers } from './model-config.ts';
 
 /** One parameter a config implies: HF name, its dims in config terms (for messages) and its shape. */
 export interface ExpectedParameter {
@@ -39,7 +39,16 @@ export function checkWeightsMatchConfig(
   tensors: ReadonlyMap<string, { readonly shape: readonly number[] }>,
   file: string,
 ): void {
-  const { layersKey, layers, layerMarker, parameters } = parameterLayout(config);
+  // Every layer holds at least one tensor: a layer count beyond the file's tensor count is refused
+  // before the expected layout (a dozen entries a layer) is built for it.
+  const layers = numLayers(config);
+  if (layers > tensors.size) {
+    throw new ModelDirError(
+      `config.json says the model has ${layers} layers but ${file} holds only ${tensors.size} tensors; ` +
+        'config.json and the weights come from different models; re-export them together',
+    );
+  }
+  const { layersKey, layerMarker, parameters } = parameterLayout(config);
   const markers = new Set(Array.from({ length: layers }, (_, i) => layerMarker(i)));
   const mismatch = 'config.json and the weights come from different models; re-export them together';
   for (const { name, dims, shape } of parameters) {
