@@ -149,6 +149,16 @@ describe('safetensors header validation', () => {
       /tensor "b" bytes \[4, 12\) overlap "a" bytes \[0, 8\)/,
     ],
     [
+      'a hole between two tensors',
+      image({ a: f32([0, 8]), b: f32([12, 20]) }, new Uint8Array(20)),
+      /data bytes \[8, 12\) before tensor "b" belong to no tensor \(a hole\)/,
+    ],
+    [
+      'a hole before the first tensor',
+      image({ a: f32([4, 12]) }, new Uint8Array(12)),
+      /data bytes \[0, 4\) before tensor "a" belong to no tensor/,
+    ],
+    [
       'trailing bytes after the last tensor',
       image({ x: f32([0, 8]) }, new Uint8Array(12)),
       /tensors end at data byte 8 but the data section holds 12 bytes/,
@@ -183,7 +193,7 @@ describe('safetensors header validation', () => {
 
   it('reports a missing file', () => {
     const path = join(dir, 'missing.safetensors');
-    expect(() => readSafetensors(path)).toThrow(/missing.safetensors: cannot read safetensors file/);
-    expect(() => readSafetensorsSpecs(path)).toThrow(/missing.safetensors: cannot read safetensors file/);
+    expect(() => readSafetensors(path)).toThrow(/missing.safetensors: no such file; save the weights/);
+    expect(() => readSafetensorsSpecs(path)).toThrow(/missing.safetensors: no such file; save the weights/);
   });
 });
