@@ -1,7 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Availability } from '../../harness/backend/contract.ts';
+import { removeLeftovers } from '../../harness/leftovers.ts';
 import { cacheGatherGraph } from './cache-gather-graph.ts';
 import { EP_SPECS } from './execution-provider.ts';
 import { probePlacements } from './placement-probe.ts';
@@ -18,7 +19,8 @@ export function webGpuAvailability(): Promise<Availability> {
   answer ??= (async (): Promise<Availability> => {
     const choice = chooseVulkanDriver();
     if (!choice.ok) return { available: false, reason: choice.reason, fix: choice.fix };
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'ort-webgpu-probe-'));
+    removeLeftovers(os.tmpdir(), /^decode-harness-webgpu-probe-(\d+)-/);
+    const dir = mkdtempSync(path.join(os.tmpdir(), `decode-harness-webgpu-probe-${process.pid}-`));
     const onnxPath = path.join(dir, 'gather.onnx');
     writeFileSync(onnxPath, cacheGatherGraph(1));
     try {
@@ -33,6 +35,8 @@ export function webGpuAvailability(): Promise<Availability> {
         reason: `no WebGPU adapter on ${choice.driver.device}: ${(err as Error).message}`,
         fix: 'install a Vulkan driver Dawn accepts (the NVIDIA driver on a GPU machine; SwiftShader via apt-get install -y chromium), or point VK_ICD_FILENAMES at one',
       };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   })();
   return answer;

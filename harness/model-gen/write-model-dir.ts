@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { escapeRegExp, removeLeftovers } from '../leftovers.ts';
 
 /** Relative path → file bytes, in the Hugging Face layout transformers.js reads. */
 export type ModelDirFiles = ReadonlyMap<string, Uint8Array>;
@@ -31,6 +32,9 @@ export async function writeModelDirAtomically(
   files: ModelDirFiles | LazyModelDirFiles,
 ): Promise<'written' | 'exists'> {
   const tmp = `${dir}.tmp-${process.pid}-${randomUUID().slice(0, 8)}`;
+  // Half-built models of runs killed mid-build (tens of MB each): never a complete-looking model,
+  // since only a finished build is renamed to `dir`.
+  removeLeftovers(dirname(dir), new RegExp(`^${escapeRegExp(basename(dir))}\\.tmp-(\\d+)-`));
   try {
     for (const [relative, bytes] of files) {
       const path = join(tmp, relative);

@@ -1,5 +1,6 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { escapeRegExp, removeLeftovers } from '../leftovers.ts';
 import { assertReplaceable } from './output-paths.ts';
 
 /**
@@ -23,6 +24,9 @@ export function writeFilesAtomic(dir: string, files: Readonly<Record<string, str
   });
   for (const { target } of entries) assertReplaceable(target);
   mkdirSync(dir, { recursive: true });
+  // Temps of a run killed between write and rename.
+  for (const name of Object.keys(files))
+    removeLeftovers(dir, new RegExp(`^${escapeRegExp(name)}\\.tmp-(\\d+)$`));
   try {
     for (const { temp, content } of entries) writeFileSync(temp, content);
     for (const { temp, target } of entries) renameSync(temp, target);

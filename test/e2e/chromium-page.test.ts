@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -111,8 +111,8 @@ describe.skipIf(skipReason)('a bare page: the call fence, the network fence, the
     expectNoProcessesLeft(second.rootDir);
   });
 
-  it('SIGTERM kills the browsers of a process and deletes their profiles before it exits', async () => {
-    // The same launch the backends use, in a child process that then only waits to be signalled.
+  /** The same launch the backends use, in a child process that then only waits to be signalled. */
+  async function launchInChild(): Promise<{ child: ChildProcess; rootDir: string }> {
     const entry = fileURLToPath(
       new URL('../../backends/ort-web/chromium/chromium-browser.ts', import.meta.url),
     );
@@ -128,7 +128,7 @@ describe.skipIf(skipReason)('a bare page: the call fence, the network fence, the
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const rootDir = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (chunk: Buffer) => {
+      child.stdout!.on('data', (chunk: Buffer) => {
         const line = chunk
           .toString()
           .split('\n')
@@ -138,10 +138,39 @@ describe.skipIf(skipReason)('a bare page: the call fence, the network fence, the
       child.on('exit', (code) => reject(new Error(`child exited early with ${code}`)));
     });
     expect(chromiumPidsUnder(rootDir).length).toBeGreaterThan(1);
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    return { child, rootDir };
+  }
+
+  const exitOf = (child: ChildProcess) =>
+    new Promise<number | null>((resolve) =>
+      child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))),
+    );
+
+  it('SIGTERM kills the browsers of a process and deletes their profiles before it exits', async () => {
+    const { child, rootDir } = await launchInChild();
+    const exited = exitOf(child);
     child.kill('SIGTERM');
     expect(await exited).toBe(128 + os.constants.signals.SIGTERM);
     expectNoProcessesLeft(rootDir);
+  });
+
+  it('the profile a SIGKILLed run left behind is removed by the next launch, by its owner pid being gone', async () => {
+    const { child, rootDir } = await launchInChild();
+    expect(rootDir).toContain(`decode-harness-chromium-${child.pid}-`);
+    const exited = exitOf(child);
+    child.kill('SIGKILL'); // no handler runs: the profile stays
+    await exited;
+    expect(existsSync(rootDir)).toBe(true);
+    const next = await ChromiumBrowser.launch({
+      executablePath: CHROMIUM_PATH,
+      webgpu: false,
+      backendId: 'x',
+    });
+    try {
+      expectNoProcessesLeft(rootDir);
+    } finally {
+      await next.close();
+    }
   });
 });
 

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { BackendUnavailable } from '../../../harness/errors.ts';
+import { removeLeftovers } from '../../../harness/leftovers.ts';
 import { type BrowserMemory, browserMemory, chromiumPidsUnder, killAndRemove } from './chromium-processes.ts';
 import { trackBrowser } from './live-browsers.ts';
 
@@ -12,6 +13,9 @@ import { trackBrowser } from './live-browsers.ts';
  */
 export const CHROMIUM_PATH = '/usr/lib/chromium/chromium';
 export const CHROMIUM_FIX = 'apt-get install -y chromium';
+/** Each browser's profile and XDG dirs live under `<tmp>/decode-harness-chromium-<pid>-XXXXXX`. */
+export const CHROMIUM_ROOT_PREFIX = 'decode-harness-chromium-';
+const CHROMIUM_ROOT_PATTERN = new RegExp(`^${CHROMIUM_ROOT_PREFIX}(\\d+)-`);
 
 export interface LaunchOptions {
   readonly executablePath: string;
@@ -74,7 +78,9 @@ export class ChromiumBrowser {
 
   static async launch(options: LaunchOptions): Promise<ChromiumBrowser> {
     const { chromium } = await import('playwright-core');
-    const rootDir = mkdtempSync(path.join(os.tmpdir(), 'decode-harness-chromium-'));
+    // Profiles of runs killed with -9 (2.5 MB each), then ours, named by our pid.
+    removeLeftovers(os.tmpdir(), CHROMIUM_ROOT_PATTERN, killAndRemove);
+    const rootDir = mkdtempSync(path.join(os.tmpdir(), `${CHROMIUM_ROOT_PREFIX}${process.pid}-`));
     const profileDir = path.join(rootDir, 'profile');
     const xdgDir = path.join(rootDir, 'xdg');
     mkdirSync(xdgDir);
