@@ -34,7 +34,7 @@ describe.skipIf(skipReason)('a bare page: the call fence, the network fence, the
       webgpu: false,
       backendId: 'chromium:wasm',
     });
-    await browser.page.goto(`${server.origin}/`);
+    await browser.page.goto(server.pageUrl);
     await browser.page.waitForFunction(() => 'ortPage' in globalThis);
   });
   afterAll(async () => {
@@ -62,7 +62,7 @@ describe.skipIf(skipReason)('a bare page: the call fence, the network fence, the
       return {
         name: await attempt('http://example.com/'),
         address: await attempt('http://93.184.215.14/'),
-        ours: await attempt(`${location.origin}/`),
+        ours: await attempt(location.href),
       };
     });
     expect(results).toEqual({

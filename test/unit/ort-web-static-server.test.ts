@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,32 +19,55 @@ afterAll(async () => {
 });
 
 describe('the page server', () => {
-  it('listens on 127.0.0.1 and sends COOP/COEP, so the page is cross-origin isolated', async () => {
-    expect(server.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const response = await fetch(`${server.origin}/`);
+  const at = (p: string) => new URL(p, server.pageUrl).href;
+
+  it('listens on 127.0.0.1 under a per-run secret path and sends COOP/COEP (cross-origin isolation)', async () => {
+    expect(server.pageUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}\/$/);
+    const response = await fetch(server.pageUrl);
     expect(response.status).toBe(200);
     expect(response.headers.get('cross-origin-opener-policy')).toBe('same-origin');
     expect(response.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
-    expect(await response.text()).toContain('/ort-page.js');
+    expect(await response.text()).toContain('src="ort-page.js"');
   });
 
   it('serves the page script, the onnxruntime-web bundles and wasm with their types, and the model', async () => {
-    const types = async (p: string) => (await fetch(`${server.origin}${p}`)).headers.get('content-type');
-    expect(await types('/ort-page.js')).toMatch(/^text\/javascript/);
-    expect(await types('/ort/ort.webgpu.min.mjs')).toMatch(/^text\/javascript/);
-    expect(await types('/ort/ort-wasm-simd-threaded.wasm')).toBe('application/wasm');
-    expect(await (await fetch(`${server.origin}/model.onnx`)).text()).toBe('onnx bytes');
+    const types = async (p: string) => (await fetch(at(p))).headers.get('content-type');
+    expect(await types('ort-page.js')).toMatch(/^text\/javascript/);
+    expect(await types('ort/ort.webgpu.min.mjs')).toMatch(/^text\/javascript/);
+    expect(await types('ort/ort-wasm-simd-threaded.wasm')).toBe('application/wasm');
+    expect(await (await fetch(at('model.onnx'))).text()).toBe('onnx bytes');
   });
 
   it('serves nothing else: other dist files, traversal, unknown paths are 404', async () => {
     for (const p of [
-      '/ort/ort.min.js.map',
-      '/ort/../package.json',
-      '/ort/%2e%2e%2fpackage.json',
-      '/etc/passwd',
+      'ort/ort.min.js.map',
+      'ort/../package.json',
+      'ort/%2e%2e%2fpackage.json',
+      'etc/passwd',
     ]) {
-      expect((await fetch(`${server.origin}${p}`)).status, p).toBe(404);
+      expect((await fetch(at(p))).status, p).toBe(404);
     }
+  });
+
+  it('answers 403 without the secret, and to a Host that is not its own (DNS rebinding)', async () => {
+    const { origin } = new URL(server.pageUrl);
+    for (const p of ['/', '/model.onnx', '/ort-page.js', `/${'0'.repeat(32)}/model.onnx`]) {
+      expect((await fetch(`${origin}${p}`)).status, p).toBe(403);
+    }
+    const { port } = new URL(server.pageUrl);
+    const rebound = await new Promise<number | undefined>((resolve, reject) => {
+      const request = http.get(
+        {
+          host: '127.0.0.1',
+          port,
+          path: new URL(at('model.onnx')).pathname,
+          headers: { Host: `attacker.example:${port}` },
+        },
+        (response) => resolve(response.statusCode),
+      );
+      request.on('error', reject);
+    });
+    expect(rebound).toBe(403);
   });
 });
 

@@ -57,7 +57,7 @@ export async function probeWebGpu(executablePath: string, webgpuFlag = true): Pr
       webgpu: webgpuFlag,
       backendId: 'chromium:webgpu',
     });
-    await browser.page.goto(`${server.origin}/`);
+    await browser.page.goto(server.pageUrl);
     await browser.page.waitForFunction(() => 'ortPage' in globalThis);
     // Chromium warns "No available adapters." when there is none: that is the answer, not a failure.
     const { value } = await new PageRpc(browser, 'chromium:webgpu').call<AdapterProbe>(

@@ -102,7 +102,7 @@ export class ChromiumForward implements ForwardPass {
         webgpu: provider === 'webgpu',
         backendId,
       });
-      await browser.page.goto(`${server.origin}/`, { timeout: STARTUP_TIMEOUT_MS });
+      await browser.page.goto(server.pageUrl, { timeout: STARTUP_TIMEOUT_MS });
       await browser.page.waitForFunction(() => 'ortPage' in globalThis, undefined, {
         timeout: STARTUP_TIMEOUT_MS,
       });
@@ -115,7 +115,7 @@ export class ChromiumForward implements ForwardPass {
           bundle: BUNDLES[provider],
           executionProvider: provider,
           threads: options.threads,
-          modelUrl: '/model.onnx',
+          modelUrl: 'model.onnx', // relative to the page, under its secret path
           cacheShape: {
             layers: numLayers(config),
             heads: numKvHeads(config),

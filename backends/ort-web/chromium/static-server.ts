@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -32,19 +33,29 @@ const ISOLATION_HEADERS = {
 };
 
 export interface StaticServer {
-  /** `http://127.0.0.1:PORT` */
-  readonly origin: string;
+  /** `http://127.0.0.1:PORT/<secret>/`: the page; everything is served under it, and only there. */
+  readonly pageUrl: string;
   close(): Promise<void>;
 }
 
 /**
  * A file server on 127.0.0.1 and a free port, for one browser: the page, onnxruntime-web's dist
- * files and one model file at /model.onnx (none for the adapter probe). Nothing else on disk is
- * reachable through it.
+ * files and one model file at model.onnx (none for the adapter probe), all under a per-run secret
+ * path. Nothing else on disk is reachable through it. Any other local process, or a DNS-rebinding
+ * page in a desktop browser (whose requests carry its own host name), gets 403: it knows neither
+ * the secret nor, for rebinding, the right Host.
  */
 export async function startStaticServer(onnxPath?: string): Promise<StaticServer> {
+  const secret = randomBytes(16).toString('hex');
+  let host = '';
   const server = http.createServer((request, response) => {
-    const file = resolveFile(new URL(request.url ?? '/', 'http://127.0.0.1').pathname, onnxPath);
+    const pathname = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
+    const prefix = `/${secret}/`;
+    if (request.headers.host !== host || !pathname.startsWith(prefix)) {
+      response.writeHead(403, ISOLATION_HEADERS).end();
+      return;
+    }
+    const file = resolveFile(pathname.slice(prefix.length - 1), onnxPath);
     if (!file || request.method !== 'GET') {
       response.writeHead(404, ISOLATION_HEADERS).end();
       return;
@@ -62,8 +73,9 @@ export async function startStaticServer(onnxPath?: string): Promise<StaticServer
     server.listen(0, '127.0.0.1', resolve);
   });
   const { port } = server.address() as AddressInfo;
+  host = `127.0.0.1:${port}`;
   return {
-    origin: `http://127.0.0.1:${port}`,
+    pageUrl: `http://${host}/${secret}/`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -38,8 +38,10 @@ const cacheNames = () =>
  */
 async function open({ bundle, executionProvider, threads, modelUrl, cacheShape }) {
   shape = cacheShape;
-  ort = await import(`/ort/${bundle}`);
-  ort.env.wasm.wasmPaths = '/ort/';
+  // Relative to this script: everything is served under the run's secret path.
+  const ortDir = new URL('ort/', import.meta.url).href;
+  ort = await import(`${ortDir}${bundle}`);
+  ort.env.wasm.wasmPaths = ortDir;
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false;
   const bytes = new Uint8Array(await (await fetch(modelUrl)).arrayBuffer());
