@@ -82,7 +82,7 @@ describe('decode-harness CLI', () => {
       [
         'bad number',
         ['generate', '--prompt', 'x', '--max-new-tokens', 'ten'],
-        /--max-new-tokens "ten" is not a number/,
+        /--max-new-tokens "ten" must be a number in plain decimal notation/,
       ],
       [
         'fractional count',
@@ -115,7 +115,7 @@ describe('decode-harness CLI', () => {
         ['generate', '--prompt', 'x', '--do-sample', '--seed', '1', '--rng', 'dice'],
         /rng algorithm "dice" is unknown/,
       ],
-      ['unknown option', ['generate', '--prompt', 'x', '--temprature', '1'], /Unknown option '--temprature'/],
+      ['unknown option', ['generate', '--prompt', 'x', '--temprature', '1'], /unknown option --temprature for `decode-harness generate`; did you mean --temperature\?/],
       [
         'missing model dir',
         ['generate', '--prompt', 'x', '--model', '/nonexistent/model'],

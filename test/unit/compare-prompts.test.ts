@@ -33,8 +33,8 @@ describe('prompt sets', () => {
   });
 
   const bad: [string, () => string, RegExp][] = [
-    ['a missing file', () => join(dir, 'nope.txt'), /nope\.txt": no such file; give a text file/],
-    ['a directory', () => dir, /no such file/],
+    ['a missing file', () => join(dir, 'nope.txt'), /--prompts .*nope\.txt: no such file; give a text file/],
+    ['a directory', () => dir, /is a directory, not a regular file; give a text file/],
     ['an empty text file', () => file('empty.txt', '\n\n'), /holds no prompts/],
     ['an empty JSON array', () => file('empty.json', '[]'), /holds no prompts/],
     ['malformed JSON', () => file('bad.json', '["a",'), /is not valid JSON .*write a JSON array of strings/],
