@@ -3,6 +3,7 @@ import type { BackendFactory, LogitsSource } from '../../harness/backend/contrac
 import { createBackend } from '../../harness/backend/registry.ts';
 import { BackendUnavailable } from '../../harness/errors.ts';
 import type { ModelDir } from '../../harness/model/model-dir.ts';
+import { softwareAdapterSkip } from './full-matrix.ts';
 
 /**
  * Skip the running test when the backend cannot run here, printing why (never a silent pass).
@@ -20,8 +21,9 @@ export async function requireAvailable(factory: BackendFactory, ctx: TestContext
 /**
  * Create `factory`'s backend on `model`, or skip the running test, printing why, when the backend
  * cannot run that model here (BackendUnavailable at creation: e.g. a float16 graph on a WebGPU
- * adapter without shader-f16). The refusal is remembered in `refusals` so later tests of the
- * same backend and model skip at once instead of starting a browser again.
+ * adapter without shader-f16) or is a software GPU adapter outside its model (full-matrix.ts). The
+ * refusal is remembered in `refusals` so later tests of the same backend and model skip at once
+ * instead of starting a browser again.
  */
 export async function createOrSkip(
   factory: BackendFactory,
@@ -33,7 +35,12 @@ export async function createOrSkip(
   const known = refusals.get(key);
   if (known === undefined) {
     try {
-      return await createBackend(factory.id, model);
+      const source = await createBackend(factory.id, model);
+      const outside = softwareAdapterSkip(source.info, factory.id, model.name);
+      if (outside === null) return source;
+      await source.dispose();
+      refusals.set(key, outside);
+      console.warn(`SKIP ${outside}`);
     } catch (err) {
       if (!(err instanceof BackendUnavailable)) throw err;
       refusals.set(key, err.message);

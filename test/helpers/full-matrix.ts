@@ -1,7 +1,25 @@
+import type { BackendInfo } from '../../harness/backend/contract.ts';
+
 /**
  * `npm run test:full` sets DECODE_HARNESS_FULL=1: software GPU adapters (SwiftShader, ~0.5 s a
- * decode step here) then run every golden case and the whole greedy-agreement set, as CPUs and
- * hardware GPUs always do. Otherwise they run the main job's representative subset, and each
- * test says what it left out.
+ * decode step here) then run every golden case and the whole greedy-agreement set, on every
+ * embedded model, as CPUs and hardware GPUs always do. Otherwise they run the main job's
+ * representative subset on the default model only, and each test says what it left out.
  */
 export const FULL_MATRIX = process.env.DECODE_HARNESS_FULL === '1';
+
+/** The embedded model software GPU adapters run in `npm test` (the main job's default). */
+export const SOFTWARE_ADAPTER_MODEL = 'tiny-gpt2';
+
+/**
+ * Why a backend on a software GPU adapter skips `modelName` in `npm test`, or null when it runs.
+ * Their kernels are the same on every model; the other models' graphs are covered on the CPU
+ * backends here and on every backend by `npm run test:full` and on hardware GPUs.
+ */
+export function softwareAdapterSkip(info: BackendInfo, backendId: string, modelName: string): string | null {
+  if (FULL_MATRIX || info.deviceKind !== 'software-gpu' || modelName === SOFTWARE_ADAPTER_MODEL) return null;
+  return (
+    `${backendId} on ${modelName}: ${info.device} is a software GPU adapter, run on ` +
+    `${SOFTWARE_ADAPTER_MODEL} only (npm run test:full runs every model)`
+  );
+}
