@@ -115,7 +115,11 @@ describe('decode-harness CLI', () => {
         ['generate', '--prompt', 'x', '--do-sample', '--seed', '1', '--rng', 'dice'],
         /rng algorithm "dice" is unknown/,
       ],
-      ['unknown option', ['generate', '--prompt', 'x', '--temprature', '1'], /unknown option --temprature for `decode-harness generate`; did you mean --temperature\?/],
+      [
+        'unknown option',
+        ['generate', '--prompt', 'x', '--temprature', '1'],
+        /unknown option --temprature for `decode-harness generate`; did you mean --temperature\?/,
+      ],
       [
         'missing model dir',
         ['generate', '--prompt', 'x', '--model', '/nonexistent/model'],
