@@ -6,7 +6,8 @@ export class HarnessError extends Error {
   /** 1: a check or gate failed; 2: bad usage or input. */
   readonly exitCode: 1 | 2;
   constructor(message: string, exitCode: 1 | 2 = 2) {
-    super(message);
+    // One line, always: some causes quoted in messages (JSON.parse's, parseArgs') span several.
+    super(message.replace(/\s*\n\s*/g, ' '));
     this.name = new.target.name;
     this.exitCode = exitCode;
   }

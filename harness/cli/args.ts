@@ -38,8 +38,19 @@ export function parseCommandArgs<T extends OptionSpec>(
   const invocation = command ? `decode-harness ${command}` : 'decode-harness';
   const help = `see \`${invocation} --help\``;
   const args = joinNegativeValues(argv, options);
-  for (const arg of args) {
+  for (const [i, arg] of args.entries()) {
     const name = /^--([^=]+)/.exec(arg)?.[1];
+    const next = args[i + 1];
+    if (
+      name !== undefined &&
+      options[name]?.type === 'string' &&
+      !arg.includes('=') &&
+      (next === undefined || next.startsWith('--'))
+    ) {
+      throw new UsageError(
+        `--${name} needs a value, e.g. --${name} VALUE (a value that starts with -- goes as --${name}=VALUE; ${help})`,
+      );
+    }
     if (name !== undefined && !(name in options)) {
       const near = nearest(name, Object.keys(options));
       throw new UsageError(

@@ -8,7 +8,7 @@ import { ModelDirError } from '../errors.ts';
 /** A required positive integer. */
 export function positiveInt(raw: Record<string, unknown>, key: string, file: string): number {
   const v = raw[key];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) {
     throw new ModelDirError(
       `${file}: "${key}" must be a positive integer, got ${JSON.stringify(v)}; fix the value in ${file}`,
     );
