@@ -55,7 +55,11 @@ export async function resolveBackendIds(list: string): Promise<string[]> {
     for (const f of FACTORIES) if ((await f.availability()).available) available.push(f.id);
     return available;
   }
-  for (const id of ids) backendFactory(id);
+  for (const [i, id] of ids.entries()) {
+    backendFactory(id);
+    if (ids.indexOf(id) !== i)
+      throw new UsageError(`--backends ${JSON.stringify(list)} lists ${id} twice; give each once`);
+  }
   return ids;
 }
 

@@ -1,4 +1,7 @@
 import type { BackendFactory } from '../backend/contract.ts';
+import { UsageError } from '../errors.ts';
+import { maxPositions } from '../model/model-config.ts';
+import type { ModelDir } from '../model/model-dir.ts';
 import { type BandwidthProbe, probeBandwidth } from './bandwidth-probe.ts';
 import { benchBackend } from './bench-backend.ts';
 import { benchModelOf, loadBenchModel } from './bench-model.ts';
@@ -24,6 +27,20 @@ export interface BenchRequest {
  * the others still run; only bad usage (an unknown id, a missing model) stops everything.
  */
 export async function runBench(request: BenchRequest, progress: Progress): Promise<BenchReport> {
+  // Every model loaded and sized before any timing: a prompt that cannot fit is bad usage.
+  const models: ModelDir[] = [];
+  for (const spec of request.models) {
+    const model = await loadBenchModel(spec, (line) => progress.status(line));
+    const { promptTokens, newTokens } = request.settings;
+    const positions = maxPositions(model.config);
+    if (promptTokens + newTokens > positions) {
+      throw new UsageError(
+        `--prompt-tokens ${promptTokens} + --new-tokens ${newTokens} = ${promptTokens + newTokens} positions, ` +
+          `more than ${model.name}'s ${positions}; lower them`,
+      );
+    }
+    models.push(model);
+  }
   const machine = machineRecord();
   progress.status('probing memory bandwidth (256 MiB, best of 5)');
   const bandwidth: BandwidthProbe = await probeBandwidth();
@@ -31,8 +48,7 @@ export async function runBench(request: BenchRequest, progress: Progress): Promi
     `memory bandwidth ${bandwidth.bestReadGBps.toFixed(1)} GB/s (1 thread ${bandwidth.singleThreadReadGBps.toFixed(1)}, ${bandwidth.threads} threads ${bandwidth.multiThreadReadGBps.toFixed(1)})`,
   );
   const results: BenchResult[] = [];
-  for (const spec of request.models) {
-    const model = await loadBenchModel(spec, (line) => progress.status(line));
+  for (const model of models) {
     progress.status(`${model.name}: hashing the model files`);
     const benchModel = await benchModelOf(model);
     const gate = new ConformanceGate(model, benchModel.sha256, { recheck: request.recheck });

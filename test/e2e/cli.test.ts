@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { chromiumAvailability } from '../../backends/ort-web/chromium/availability.ts';
+import { CHROMIUM_PATH } from '../../backends/ort-web/chromium/chromium-browser.ts';
 import { loadModelDir } from '../../harness/model/load-model-dir.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
@@ -135,6 +137,17 @@ describe('decode-harness CLI', () => {
         ['generate', '--prompt', 'x', '--strategy', 'nucleus'],
         /--strategy "nucleus" is not supported/,
       ],
+      [
+        'bench: a backend twice',
+        ['bench', '--backends', 'ts:f32,ts:f32'],
+        /lists ts:f32 twice; give each once/,
+      ],
+      ['bench: a model twice', ['bench', '--model', 'tiny-gpt2,tiny-gpt2'], /--model lists tiny-gpt2 twice/],
+      [
+        'bench: a prompt beyond the model',
+        ['bench', '--backends', 'ts:f32', '--prompt-tokens', '1000000'],
+        /--prompt-tokens 1000000 \+ --new-tokens 64 = 1000064 positions, more than tiny-gpt2's 256/,
+      ],
     ];
     it.each(cases)('%s', (_name, args, message) => {
       const run = runCli(args);
@@ -151,6 +164,24 @@ describe('decode-harness CLI', () => {
       const run = runCli(['generate', '--prompt', 'x', '--model', dir]);
       expect(run.code).toBe(2);
       expect(run.stderr).toContain('config.json');
+    });
+
+    it("a truncated graph is the model's fault on every ONNX backend that can run here: exit 2 with the fix", async () => {
+      const model = await loadModelDir('tiny-gpt2');
+      const dir = join(scratch, 'truncated-graph');
+      cpSync(model.path, dir, { recursive: true });
+      truncateSync(join(dir, 'onnx', 'model.onnx'), 100_000);
+      const chromium = chromiumAvailability(CHROMIUM_PATH);
+      if (!chromium.available) console.warn(`SKIP chromium:wasm truncated graph: ${chromium.reason}`);
+      for (const backend of [
+        'ort-node:cpu',
+        'ort-web:wasm',
+        ...(chromium.available ? ['chromium:wasm'] : []),
+      ]) {
+        const run = runCli(['generate', '--prompt', 'x', '--model', dir, '--backend', backend]);
+        expect(run.code, `${backend}: ${run.stderr}`).toBe(2);
+        expect(run.stderr).toMatch(/could not load .*model\.onnx.*; regenerate or re-export the model/);
+      }
     });
 
     it('--verbose adds the stack', () => {

@@ -4,14 +4,14 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { BackendInfo, Logits } from '../../../harness/backend/contract.ts';
 import { checkPlacements, parsePlacements } from '../../../harness/backend/ort-placements.ts';
-import { BackendUnavailable, HarnessError } from '../../../harness/errors.ts';
+import { BackendUnavailable, HarnessError, ModelDirError } from '../../../harness/errors.ts';
 import { headDim, numKvHeads, numLayers } from '../../../harness/model/model-config.ts';
 import type { ModelDir } from '../../../harness/model/model-dir.ts';
 import { checkDecoderIo } from '../../ort-node/decoder-io.ts';
 import { type DecoderFeeds, type ForwardPass, type ForwardTiming, TimingLog } from '../forward-pass.ts';
 import { ChromiumBrowser } from './chromium-browser.ts';
 import type { BrowserMemory } from './chromium-processes.ts';
-import { DEFAULT_CALL_TIMEOUT_MS, PageRpc } from './page-rpc.ts';
+import { DEFAULT_CALL_TIMEOUT_MS, PageFailure, PageRpc } from './page-rpc.ts';
 import { type StaticServer, startStaticServer } from './static-server.ts';
 
 export type PageProvider = 'webgpu' | 'wasm';
@@ -109,22 +109,33 @@ export class ChromiumForward implements ForwardPass {
       const browserMs = performance.now() - startMs;
       const rpc = new PageRpc(browser, backendId, options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
       const { config } = model;
-      const opened = await rpc.call<OpenAnswer>(
-        'open',
-        {
-          bundle: BUNDLES[provider],
-          executionProvider: provider,
-          threads: options.threads,
-          modelUrl: 'model.onnx', // relative to the page, under its secret path
-          cacheShape: {
-            layers: numLayers(config),
-            heads: numKvHeads(config),
-            headDim: headDim(config),
-            vocab: config.vocab_size,
+      // A graph onnxruntime-web cannot parse is the model's fault (exit 2, with the fix), as on
+      // the other ONNX backends; any other page failure stays a backend failure.
+      const opened = await rpc
+        .call<OpenAnswer>(
+          'open',
+          {
+            bundle: BUNDLES[provider],
+            executionProvider: provider,
+            threads: options.threads,
+            modelUrl: 'model.onnx', // relative to the page, under its secret path
+            cacheShape: {
+              layers: numLayers(config),
+              heads: numKvHeads(config),
+              headDim: headDim(config),
+              vocab: config.vocab_size,
+            },
           },
-        },
-        { timeoutMs: STARTUP_TIMEOUT_MS, expectedConsole: ORT_OPEN_LOG },
-      );
+          { timeoutMs: STARTUP_TIMEOUT_MS, expectedConsole: ORT_OPEN_LOG },
+        )
+        .catch((error: unknown) => {
+          if (error instanceof PageFailure && /Can't create a session/.test(error.message)) {
+            throw new ModelDirError(
+              `onnxruntime-web in Chromium could not load ${model.onnxPath}: ${error.message.replace(/^.*?Error: /, '')}; regenerate or re-export the model`,
+            );
+          }
+          throw error;
+        });
       const answer = opened.value;
       if (!answer.crossOriginIsolated) {
         throw new HarnessError(

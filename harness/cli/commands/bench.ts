@@ -82,6 +82,8 @@ export async function runBenchCommand(argv: readonly string[]): Promise<number> 
   const out = checkOutputDir('--out', values.out ?? REPORTS_DIR);
   const models = (values.model ?? 'tiny-gpt2').split(',').filter((m) => m.length > 0);
   if (models.length === 0) throw new UsageError('--model names no model; e.g. --model distilgpt2-shape');
+  const twice = models.find((m, i) => models.indexOf(m) !== i);
+  if (twice !== undefined) throw new UsageError(`--model lists ${twice} twice; give each model once`);
   const settings = benchSettings(values); // cheap checks first: resolving `all` probes every backend
   const report = await runBench(
     {
