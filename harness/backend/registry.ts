@@ -58,7 +58,7 @@ export async function resolveBackendIds(list: string): Promise<string[]> {
   for (const [i, id] of ids.entries()) {
     backendFactory(id);
     if (ids.indexOf(id) !== i)
-      throw new UsageError(`--backends ${JSON.stringify(list)} lists ${id} twice; give each once`);
+      throw new UsageError(`--backends ${JSON.stringify(list)} lists ${id} twice; list each backend once`);
   }
   return ids;
 }

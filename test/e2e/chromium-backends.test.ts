@@ -155,7 +155,7 @@ describe.skipIf(skipReason)('chromium backends on a random GPT-2', () => {
       await source.prefill([PROMPT]);
       // A string, not a function: vitest rewrites import() inside test functions, and this runs in the page.
       await forward.page.evaluate(`(async () => {
-        const ort = await import('/ort/ort.webgpu.min.mjs');
+        const ort = await import(new URL('ort/ort.webgpu.min.mjs', location.href).href);
         const device = await ort.env.webgpu.device;
         device.createBuffer({ size: 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE }); // invalid pair
       })()`);

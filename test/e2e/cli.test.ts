@@ -140,7 +140,7 @@ describe('decode-harness CLI', () => {
       [
         'bench: a backend twice',
         ['bench', '--backends', 'ts:f32,ts:f32'],
-        /lists ts:f32 twice; give each once/,
+        /lists ts:f32 twice; list each backend once/,
       ],
       ['bench: a model twice', ['bench', '--model', 'tiny-gpt2,tiny-gpt2'], /--model lists tiny-gpt2 twice/],
       [

@@ -70,7 +70,11 @@ describe('decode-harness compare', () => {
         ['compare', '--backends', 'ts:f64'],
         /leaves nothing to compare with the reference ts:f64/,
       ],
-      ['a backend twice', ['compare', '--backends', 'ts:f32,ts:f32'], /names ts:f32 twice/],
+      [
+        'a backend twice',
+        ['compare', '--backends', 'ts:f32,ts:f32'],
+        /lists ts:f32 twice; list each backend once/,
+      ],
       [
         'bad gate number',
         ['compare', '--backends', 'ts:f32', '--max-mean-kld', 'tiny'],

@@ -8,6 +8,14 @@ import type { BackendInfo } from '../../harness/backend/contract.ts';
  */
 export const FULL_MATRIX = process.env.DECODE_HARNESS_FULL === '1';
 
+/**
+ * The one golden case software GPU adapters check in `npm test` (~15 s each there). The main job
+ * runs them through its four-case subset (software-adapter-subset.ts) and `npm run test:full`
+ * through every case; the strategies' model calls (cache steps, padded batches, the beam reorder)
+ * are each checked against the reference by the conformance suite, which they run in full.
+ */
+export const SOFTWARE_ADAPTER_TEST_CASES: readonly string[] = ['greedy--fox'];
+
 /** The embedded model software GPU adapters run in `npm test` (the main job's default). */
 export const SOFTWARE_ADAPTER_MODEL = 'tiny-gpt2';
 

@@ -127,12 +127,6 @@ export async function runCompare(argv: readonly string[]): Promise<number> {
 /** The --backends list without the reference (it always runs); at least one must remain. */
 async function comparedIds(list: string, referenceId: string): Promise<string[]> {
   const ids = await resolveBackendIds(list);
-  const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
-  if (repeated !== undefined) {
-    throw new UsageError(
-      `--backends ${JSON.stringify(list)} names ${repeated} twice; list each backend once`,
-    );
-  }
   const compared = ids.filter((id) => id !== referenceId);
   if (compared.length === 0) {
     throw new UsageError(
