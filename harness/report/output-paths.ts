@@ -1,6 +1,12 @@
-import { accessSync, constants, existsSync, lstatSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, statfsSync, statSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
 import { UsageError } from '../errors.ts';
+
+/**
+ * Room a command's reports need: the largest (a compare or main-job HTML page with its plots and
+ * uPlot inlined) is under 2 MiB; 16 MiB leaves room for a golden directory and a bench set.
+ */
+const MIN_FREE_BYTES = 16 * 2 ** 20;
 
 /** Kernel and device file systems: no report belongs there (Node's recursive mkdir loops in /proc). */
 const SYSTEM_TREES = ['/proc', '/sys', '/dev'];
@@ -12,11 +18,7 @@ const SYSTEM_TREES = ['/proc', '/sys', '/dev'];
  */
 export function checkOutputDir(flag: string, dir: string): string {
   const path = resolve(dir);
-  const tree = SYSTEM_TREES.find((root) => path === root || path.startsWith(`${root}${sep}`));
-  if (tree)
-    throw new UsageError(
-      `${flag} ${dir} is under ${tree}, a kernel file system; give a directory of your own`,
-    );
+  refuseSystemTree(flag, dir, path, 'directory');
   let existing = path;
   while (!existsSync(existing)) existing = dirname(existing);
   if (!statSync(existing).isDirectory()) {
@@ -30,6 +32,13 @@ export function checkOutputDir(flag: string, dir: string): string {
   } catch {
     throw new UsageError(`${flag} ${dir}: ${existing} is not writable; give a directory you can write to`);
   }
+  const { bavail, bsize } = statfsSync(existing);
+  if (bavail * bsize < MIN_FREE_BYTES) {
+    throw new UsageError(
+      `${flag} ${dir}: its file system has ${((bavail * bsize) / 2 ** 20).toFixed(1)} MiB free and reports ` +
+        `need up to ${MIN_FREE_BYTES / 2 ** 20} MiB; free some space or give a directory elsewhere`,
+    );
+  }
   return path;
 }
 
@@ -40,16 +49,18 @@ export function checkOutputDir(flag: string, dir: string): string {
  */
 export function checkOutputFile(flag: string, file: string): string {
   const path = resolve(file);
-  refuseSystemTree(flag, file, path);
+  refuseSystemTree(flag, file, path, 'path');
   checkOutputDir(flag, dirname(path));
   assertReplaceable(path, `${flag} ${file}`);
   return path;
 }
 
-function refuseSystemTree(flag: string, given: string, path: string): void {
+function refuseSystemTree(flag: string, given: string, path: string, what: 'directory' | 'path'): void {
   const tree = SYSTEM_TREES.find((root) => path === root || path.startsWith(`${root}${sep}`));
   if (tree)
-    throw new UsageError(`${flag} ${given} is under ${tree}, a kernel file system; give a path of your own`);
+    throw new UsageError(
+      `${flag} ${given} is under ${tree}, a kernel file system; give a ${what} of your own`,
+    );
 }
 
 /** A path that exists may be replaced only when it is a regular file. */

@@ -103,3 +103,24 @@ describe('output paths are checked before any work', () => {
     expect(readFileSync(file, 'utf8')).toBe('keep me');
   });
 });
+
+describe('room for the reports', () => {
+  it('a file system with less than 16 MiB free is refused before any work', (ctx) => {
+    const small = scratch();
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', small], {
+      encoding: 'utf8',
+    });
+    if (mounted.status !== 0) {
+      const why = `cannot mount a small tmpfs here (${mounted.stderr.trim() || 'not root'})`;
+      console.warn(`SKIP full-disk check: ${why}`);
+      ctx.skip(why);
+    }
+    try {
+      expect(refused(() => checkOutputDir('--out', join(small, 'reports')))).toMatch(
+        /^--out .*reports: its file system has 8\.0 MiB free and reports need up to 16 MiB; free some space/,
+      );
+    } finally {
+      spawnSync('umount', [small]);
+    }
+  });
+});
