@@ -9,7 +9,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * files first within a folder. Slow files start early, and the fast ones fill the other worker
  * around them instead of waiting behind a slow one at the end.
  */
-const SLOW_FIRST = ['test/golden/', 'test/conformance/', 'test/e2e/', 'test/unit/'];
+const SLOW_FIRST = ['test/conformance/', 'test/golden/', 'test/e2e/', 'test/unit/'];
 
 export default class SlowFirstSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
