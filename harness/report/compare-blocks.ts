@@ -105,6 +105,25 @@ function divergenceLine(d: Divergence): string {
   );
 }
 
+/**
+ * One dashed line per distinct limit of `gate` among the backends, labelled with the flag; with
+ * more than one, each names the backends it holds for.
+ */
+export function gateLimitLines(
+  agreements: readonly BackendAgreement[],
+  gate: 'max-mean-kld' | 'max-abs-logit-diff',
+): PlotLimit[] {
+  const byValue = new Map<number, string[]>();
+  for (const a of agreements) {
+    const g = a.gates.find((r) => r.gate === gate);
+    if (g) byValue.set(g.limit, [...(byValue.get(g.limit) ?? []), a.backend.id]);
+  }
+  return [...byValue].map(([value, ids]) => ({
+    label: `--${gate} ${sci(value)}${byValue.size > 1 ? ` (${ids.join(', ')})` : ''}`,
+    value,
+  }));
+}
+
 /** The gate limits in force and where they came from, one line per distinct set of limits. */
 function limitLines(record: CompareRecord): string[] {
   const groups = new Map<string, string[]>();
@@ -148,17 +167,7 @@ function stepPlots(record: CompareRecord): Plot[] {
         return y > 0 ? y : null;
       }),
     }));
-  const limits = (gate: 'max-mean-kld' | 'max-abs-logit-diff'): PlotLimit[] => {
-    const byValue = new Map<number, string[]>();
-    for (const a of record.backends) {
-      const g = a.gates.find((r) => r.gate === gate);
-      if (g) byValue.set(g.limit, [...(byValue.get(g.limit) ?? []), a.backend.id]);
-    }
-    return [...byValue].map(([value, ids]) => ({
-      label: `--${gate} ${sci(value)}${byValue.size > 1 ? ` (${ids.join(', ')})` : ''}`,
-      value,
-    }));
-  };
+  const limits = (gate: 'max-mean-kld' | 'max-abs-logit-diff') => gateLimitLines(record.backends, gate);
   const xLabel = 'teacher-forced step (0 = prefill)';
   return [
     {

@@ -7,6 +7,7 @@ import {
   type MainJobRecord,
   type QuickTiming,
 } from '../main-job/main-job-record.ts';
+import { gateLimitLines } from './compare-blocks.ts';
 import { sci } from './compare-fields.ts';
 import { footnoteRef, type Plot, type ReportBlock, type ReportDocument } from './document.ts';
 
@@ -222,11 +223,6 @@ function plots(ran: readonly Ran[]): Plot[] {
   const steps = [...new Set(compared.flatMap((o) => o.greedy.comparison.steps.map((s) => s.step)))].sort(
     (a, b) => a - b,
   );
-  const limits = new Map<number, string[]>();
-  for (const o of compared) {
-    const gate = o.greedy.comparison.gates.find((g) => g.gate === 'max-mean-kld');
-    if (gate) limits.set(gate.limit, [...(limits.get(gate.limit) ?? []), o.id]);
-  }
   const kld: Plot = {
     id: 'plot-kld-per-step',
     title: 'Greedy agreement: teacher-forced mean KLD over prompts, per step (log scale)',
@@ -241,10 +237,10 @@ function plots(ran: readonly Ran[]): Plot[] {
         positive(o.greedy.comparison.steps.find((s) => s.step === step)?.meanKld ?? 0),
       ),
     })),
-    limits: [...limits].map(([value, ids]) => ({
-      label: `--max-mean-kld ${sci(value)}${limits.size > 1 ? ` (${ids.join(', ')})` : ''}`,
-      value,
-    })),
+    limits: gateLimitLines(
+      compared.map((o) => o.greedy.comparison),
+      'max-mean-kld',
+    ),
   };
   return [logit, kld];
 }
