@@ -1,7 +1,11 @@
 import type { GenerationConfig } from './generation-config.ts';
 import { createProcessorChain, type ProcessorChain } from './processors/processor-chain.ts';
 
-/** The HF processor chain a resolved config asks for (warpers only when sampling, as in HF). */
+/**
+ * The HF processor chain a resolved config asks for (warpers only when sampling, as in HF). The
+ * resolver has validated every value; the temperature goes in only when sampling, since 0 (greedy)
+ * is a valid setting that no warper could take.
+ */
 export function processorsFor(config: GenerationConfig, sampling: boolean): ProcessorChain {
   return createProcessorChain({
     repetitionPenalty: config.repetition_penalty,
@@ -9,7 +13,7 @@ export function processorsFor(config: GenerationConfig, sampling: boolean): Proc
     minNewTokens: config.min_new_tokens,
     eosTokenIds: config.eos_token_id,
     doSample: sampling,
-    temperature: config.temperature,
+    ...(sampling ? { temperature: config.temperature } : {}),
     topK: config.top_k,
     topP: config.top_p,
     minP: config.min_p,

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.ts';
-import { createRng } from '../rng/seeded-rng.ts';
+import { defaultRngAlgorithm, isRngAlgorithm, rngAlgorithms } from '../rng/seeded-rng.ts';
 import {
   GENERATION_FIELDS,
   type GenerationConfig,
@@ -148,10 +148,22 @@ function checkField(field: keyof GenerationConfig, raw: unknown, label: string, 
       return strings;
     }
     case 'seed':
-      return createRng({ algorithm: 'alea', seed: raw }).seed;
+      if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < 0) {
+        fail(
+          label,
+          raw,
+          'must be a whole number in [0, 2^53 - 1], e.g. 42 (no entropy default: a sampled run can always be repeated)',
+        );
+      }
+      return raw;
     case 'rng':
-      if (typeof raw !== 'string') fail(label, raw, 'must be an rng algorithm name');
-      createRng({ algorithm: raw, seed: 0 });
+      if (typeof raw !== 'string' || !isRngAlgorithm(raw)) {
+        fail(
+          label,
+          raw,
+          `is unknown; use one of ${rngAlgorithms.join(', ')} (default ${defaultRngAlgorithm})`,
+        );
+      }
       return raw;
   }
 }

@@ -10,9 +10,9 @@ import { checkSeed, type Rng, type RngAlgorithm, seedrandomAlgorithms } from './
  */
 export const defaultRngAlgorithm: RngAlgorithm = 'alea';
 
-const rngAlgorithms: readonly RngAlgorithm[] = [...seedrandomAlgorithms, 'mt19937'];
+export const rngAlgorithms: readonly RngAlgorithm[] = [...seedrandomAlgorithms, 'mt19937'];
 
-function isRngAlgorithm(name: string): name is RngAlgorithm {
+export function isRngAlgorithm(name: string): name is RngAlgorithm {
   return (rngAlgorithms as readonly string[]).includes(name);
 }
 

@@ -115,7 +115,7 @@ describe('decode-harness CLI', () => {
       [
         'unknown rng',
         ['generate', '--prompt', 'x', '--do-sample', '--seed', '1', '--rng', 'dice'],
-        /rng algorithm "dice" is unknown/,
+        /--rng "dice" is unknown; use one of alea/,
       ],
       [
         'unknown option',

@@ -1,0 +1,131 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseCommandArgs } from '../../harness/cli/args.ts';
+import { DECODE_OPTIONS, generationConfigFrom } from '../../harness/cli/decode-options.ts';
+import { strategyOf } from '../../harness/decode/generation-config.ts';
+import { cliLabel, resolveGenerationConfig } from '../../harness/decode/resolve-generation-config.ts';
+import { UsageError } from '../../harness/errors.ts';
+import { loadModelDir } from '../../harness/model/load-model-dir.ts';
+
+const scratch = mkdtempSync(join(tmpdir(), 'decode-harness-genconfig-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const resolve = (values: Record<string, unknown>) =>
+  resolveGenerationConfig([{ values, label: cliLabel }], 50257);
+
+function refusal(values: Record<string, unknown>): string {
+  try {
+    resolve(values);
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return (error as Error).message;
+  }
+  throw new Error(`accepted ${JSON.stringify(values)}`);
+}
+
+describe('generation config: every combination rule', () => {
+  it('refuses beam sampling', () => {
+    expect(refusal({ num_beams: 2, do_sample: true, seed: 1 })).toMatch(
+      /^--num-beams 2 with do_sample is beam sampling, which is not supported/,
+    );
+  });
+
+  it('refuses sampling without a seed', () => {
+    expect(refusal({ do_sample: true })).toMatch(/^sampling needs --seed N/);
+  });
+
+  it('refuses mt19937 with top_p or min_p (transformers.js has neither)', () => {
+    expect(refusal({ do_sample: true, seed: 1, rng: 'mt19937', top_p: 0.9 })).toMatch(
+      /^--rng mt19937 reproduces transformers\.js, which ignores top_p/,
+    );
+    expect(refusal({ do_sample: true, seed: 1, rng: 'mt19937', min_p: 0.1 })).toMatch(
+      /^--rng mt19937 reproduces transformers\.js/,
+    );
+    expect(resolve({ do_sample: true, seed: 1, rng: 'mt19937', top_k: 5 }).rng).toBe('mt19937');
+  });
+
+  it('refuses several returned sequences from greedy, and more than num_beams from beam search', () => {
+    expect(refusal({ num_return_sequences: 2 })).toMatch(
+      /^--num-return-sequences 2 needs sampling or beam search/,
+    );
+    expect(refusal({ num_beams: 2, num_return_sequences: 3 })).toMatch(
+      /^--num-return-sequences 3 is more than --num-beams 2/,
+    );
+    expect(resolve({ num_beams: 3, num_return_sequences: 3 }).num_return_sequences).toBe(3);
+    expect(resolve({ do_sample: true, seed: 1, num_return_sequences: 4 }).num_return_sequences).toBe(4);
+  });
+
+  it('refuses min_new_tokens above max_new_tokens', () => {
+    expect(refusal({ min_new_tokens: 5, max_new_tokens: 4 })).toMatch(
+      /^--min-new-tokens 5 exceeds --max-new-tokens 4/,
+    );
+    expect(resolve({ min_new_tokens: 4, max_new_tokens: 4 }).min_new_tokens).toBe(4);
+  });
+
+  it('temperature 0 is greedy, with or without do_sample', () => {
+    expect(strategyOf(resolve({ temperature: 0 }))).toBe('greedy');
+    expect(strategyOf(resolve({ temperature: 0, do_sample: true, seed: 1 }))).toBe('greedy');
+    expect(refusal({ temperature: -0.1 })).toMatch(
+      /^--temperature -0\.1 must be a number ≥ 0 \(0 means greedy\)/,
+    );
+  });
+});
+
+describe('generation config: every field range', () => {
+  const cases: [string, unknown, RegExp][] = [
+    ['max_new_tokens', 0, /must be a whole number ≥ 1/],
+    ['max_new_tokens', 2.5, /must be a whole number ≥ 1/],
+    ['min_new_tokens', -1, /must be a whole number ≥ 0/],
+    ['top_k', -1, /must be a whole number ≥ 0/],
+    ['no_repeat_ngram_size', 1.5, /must be a whole number ≥ 0/],
+    ['num_beams', 65, /must be a whole number from 1 to 64/],
+    ['num_return_sequences', 0, /must be a whole number from 1 to 64/],
+    ['do_sample', 'yes', /must be true or false/],
+    ['top_p', 0, /must be in \(0, 1\]/],
+    ['top_p', 1.5, /must be in \(0, 1\]/],
+    ['min_p', 2, /must be in \[0, 1\]/],
+    ['repetition_penalty', 0, /must be a number > 0/],
+    ['length_penalty', Number.POSITIVE_INFINITY, /must be a finite number/],
+    ['early_stopping', 'sometimes', /must be true, false or "never"/],
+    ['eos_token_id', 50257, /below vocab_size 50257/],
+    ['stop_strings', [''], /must be a non-empty string or a list of them/],
+    ['seed', -1, /must be a whole number in \[0, 2\^53 - 1\]/],
+    ['rng', 'dice', /"dice" is unknown; use one of alea, /],
+  ];
+  it.each(cases)('%s %j is refused, naming the flag', (field, value, message) => {
+    const text = refusal({ [field]: value });
+    expect(text.startsWith(cliLabel(field))).toBe(true);
+    expect(text).toMatch(message);
+  });
+});
+
+describe('--generation-config FILE between the model and the flags', () => {
+  it("the file's values apply over the model's generation_config.json, and flags over the file", async () => {
+    const model = await loadModelDir('tiny-gpt2');
+    const file = join(scratch, 'gen.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ do_sample: true, seed: 7, top_k: 10, temperature: 0.5, unknown_field: 1 }),
+    );
+    const from = (...argv: string[]) =>
+      generationConfigFrom(
+        parseCommandArgs('generate', ['--generation-config', file, ...argv], DECODE_OPTIONS).values,
+        model,
+      );
+    const fromFile = from();
+    expect(fromFile).toMatchObject({ do_sample: true, seed: 7, top_k: 10, temperature: 0.5 });
+    expect(fromFile.eos_token_id).toEqual([50256]); // the model's own
+    expect(from('--top-k', '3', '--seed', '9')).toMatchObject({ top_k: 3, seed: 9, temperature: 0.5 });
+  });
+
+  it('a bad value in the file is named by the file and the field', async () => {
+    const model = await loadModelDir('tiny-gpt2');
+    const file = join(scratch, 'bad.json');
+    writeFileSync(file, JSON.stringify({ top_p: 2 }));
+    expect(() => generationConfigFrom({ 'generation-config': file }, model)).toThrow(
+      `${file}: top_p 2 must be in (0, 1]`,
+    );
+  });
+});
