@@ -112,5 +112,4 @@ export const goldenSchema = v.strictObject({
 
 export type Golden = v.InferOutput<typeof goldenSchema>;
 export type GoldenSequence = Golden['expected']['sequences'][number];
-export type GoldenStep = GoldenSequence['steps'][number];
 export type GoldenTolerances = Golden['tolerances'];

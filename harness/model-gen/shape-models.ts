@@ -127,10 +127,6 @@ export function isShapeModelName(name: string): boolean {
   return Object.hasOwn(SHAPE_MODELS, name);
 }
 
-export function shapeModelSummary(name: string): string {
-  return shapeModel(name).mimics;
-}
-
 const CACHE_ROOT = fileURLToPath(new URL('../../.cache/models/', import.meta.url));
 
 /** Written beside the model files: the definition they were built from, to detect a stale cache. */
