@@ -3,13 +3,13 @@ import { createFromFactory } from '../backend/registry.ts';
 import { eosTokenIds } from '../model/eos-token-ids.ts';
 import type { ModelDir } from '../model/model-dir.ts';
 import { loadTokenizer } from '../model/tokenizer.ts';
+import { percentile, summarize } from '../statistics.ts';
 import { benchGenerationConfig } from './bench-config.ts';
 import type { BenchModel, BenchRan, BenchSettings } from './bench-record.ts';
 import { type RepetitionTiming, timeBatchedGreedy, timeDecode } from './decode-timing.ts';
 import { openPeakWindow, type PeakWindow, peakRss } from './peak-memory.ts';
 import type { Progress } from './progress.ts';
 import { decodeRoofline } from './roofline.ts';
-import { percentile, summarize } from './stats.ts';
 import { syntheticPrompt } from './synthetic-prompt.ts';
 import { TimedSource } from './timed-source.ts';
 

@@ -1,10 +1,10 @@
 import type { BackendInfo } from '../backend/contract.ts';
 import type { Strategy } from '../decode/generation-config.ts';
+import type { Summary } from '../statistics.ts';
 import type { BandwidthProbe } from './bandwidth-probe.ts';
 import type { MachineRecord } from './machine.ts';
 import type { PeakScope } from './peak-memory.ts';
 import type { Roofline } from './roofline.ts';
-import type { Summary } from './stats.ts';
 
 /** The JSON report of `decode-harness bench`; the tag changes when a field changes meaning. */
 export const BENCH_SCHEMA = 'decode-harness/bench@1';

@@ -1,6 +1,6 @@
+import { coefficientOfVariation, type Summary } from '../statistics.ts';
 import { ranResults } from './bench-columns.ts';
 import type { BenchRan, BenchReport } from './bench-record.ts';
-import { coefficientOfVariation, type Summary } from './stats.ts';
 
 /** One figure of one (backend, model) in both reports. */
 export interface ComparedFigure {

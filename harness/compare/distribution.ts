@@ -1,19 +1,8 @@
+import { percentile } from '../statistics.ts';
 import type { Distribution } from './compare-record.ts';
 
 /** Percentiles every distribution carries; renderers choose which to show. */
 export const PERCENTILES = [99.9, 99, 95, 90, 10, 5, 1, 0.1] as const;
-
-/**
- * Percentile q (0–100) of ascending `sorted` by linear interpolation between the two nearest
- * ranks (NumPy's default), so the median of an even count is the mean of the middle two.
- */
-export function percentile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = (q / 100) * (sorted.length - 1);
-  const lo = Math.floor(rank);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo]! + (rank - lo) * (sorted[hi]! - sorted[lo]!);
-}
 
 /**
  * Mean with its standard error, RMS with its (error-propagated) standard error, extremes and
@@ -21,7 +10,8 @@ export function percentile(sorted: readonly number[], q: number): number {
  */
 export function distribution(values: readonly number[]): Distribution {
   const n = values.length;
-  const sorted = [...values].sort((a, b) => a - b);
+  // Percent in, as llama.cpp prints them; NaN for no values, as the mean is.
+  const quantile = (percent: number) => (n === 0 ? Number.NaN : percentile(values, percent / 100));
   const mean = values.reduce((s, x) => s + x, 0) / n;
   const meanSq = values.reduce((s, x) => s + x * x, 0) / n;
   const variance = values.reduce((s, x) => s + (x - mean) ** 2, 0) / n;
@@ -35,9 +25,9 @@ export function distribution(values: readonly number[]): Distribution {
     meanUncertainty: n > 1 ? Math.sqrt(variance / (n - 1)) : null,
     rms,
     rmsUncertainty,
-    min: sorted[0] ?? Number.NaN,
-    max: sorted[n - 1] ?? Number.NaN,
-    median: percentile(sorted, 50),
-    percentiles: Object.fromEntries(PERCENTILES.map((q) => [`${q}%`, percentile(sorted, q)])),
+    min: values.reduce((a, x) => Math.min(a, x), n === 0 ? Number.NaN : Number.POSITIVE_INFINITY),
+    max: values.reduce((a, x) => Math.max(a, x), n === 0 ? Number.NaN : Number.NEGATIVE_INFINITY),
+    median: quantile(50),
+    percentiles: Object.fromEntries(PERCENTILES.map((q) => [`${q}%`, quantile(q)])),
   };
 }

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { BENCH_SCHEMA, type BenchRan, type BenchReport } from '../../harness/bench/bench-record.ts';
 import { compareReports, slowdownGate } from '../../harness/bench/compare-reports.ts';
 import { readBenchReport } from '../../harness/bench/parse-bench-report.ts';
-import { summarize } from '../../harness/bench/stats.ts';
 import { UsageError } from '../../harness/errors.ts';
+import { summarize } from '../../harness/statistics.ts';
 
 /** A ran result whose tg samples are `tg` and pp samples `pp` (everything else fixed). */
 function ran(backendId: string, tg: number[], pp: number[] = [100, 100], sha = 'a'.repeat(64)): BenchRan {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { agreementSummary, stepSeries } from '../../harness/compare/agreement-summary.ts';
 import type { PositionMetrics } from '../../harness/compare/compare-record.ts';
-import { distribution, percentile } from '../../harness/compare/distribution.ts';
+import { distribution } from '../../harness/compare/distribution.ts';
 import { firstFlagged } from '../../harness/compare/first-flagged.ts';
 import { comparePosition, referenceRow } from '../../harness/compare/position-metrics.ts';
 import { logSoftmax } from '../../harness/decode/log-softmax.ts';
@@ -90,12 +90,13 @@ describe('comparePosition', () => {
 });
 
 describe('distribution', () => {
-  it('interpolates percentiles linearly between ranks', () => {
-    expect(percentile([1, 2, 3, 4], 50)).toBe(2.5);
-    expect(percentile([1, 2, 3, 4], 0)).toBe(1);
-    expect(percentile([1, 2, 3, 4], 100)).toBe(4);
-    expect(percentile([0, 10], 99.9)).toBeCloseTo(9.99, 12);
-    expect(percentile([], 50)).toBeNaN();
+  it('interpolates percentiles linearly between ranks (the one percentile of statistics.ts)', () => {
+    expect(distribution([4, 1, 3, 2]).median).toBe(2.5);
+    expect(distribution([4, 1, 3, 2])).toMatchObject({ min: 1, max: 4 });
+    expect(distribution([0, 10]).percentiles['99.9%']).toBeCloseTo(9.99, 12);
+    expect(distribution([0, 10]).percentiles['0.1%']).toBeCloseTo(0.01, 12);
+    expect(distribution([]).median).toBeNaN();
+    expect(distribution([]).min).toBeNaN();
   });
 
   it('gives the mean with its standard error, the RMS, extremes and named percentiles', () => {

@@ -1,8 +1,8 @@
 import { logSoftmax } from '../../decode/log-softmax.ts';
 import { createProcessorChain, type ProcessorChain } from '../../decode/processors/processor-chain.ts';
 import { streamSeed, Xoshiro128ss } from '../../model-gen/int-prng.ts';
+import { median } from '../../statistics.ts';
 import { BENCH_SAMPLING } from '../bench-config.ts';
-import { median } from '../stats.ts';
 import { cpuMs } from '../timed-source.ts';
 import type { MicroTask } from './micro-result.ts';
 

@@ -5,9 +5,9 @@ import { createBackend } from '../../backend/registry.ts';
 import type { GenerationConfig } from '../../decode/generation-config.ts';
 import { headDim, numKvHeads, numLayers } from '../../model/model-config.ts';
 import type { ModelDir } from '../../model/model-dir.ts';
+import { median } from '../../statistics.ts';
 import { BareOrtLoop } from '../bare-ort-loop.ts';
 import { timeDecode } from '../decode-timing.ts';
-import { median } from '../stats.ts';
 import { TimedSource } from '../timed-source.ts';
 import { openTransformersJs, timeTransformersJsGreedy } from '../transformers-js-generate.ts';
 

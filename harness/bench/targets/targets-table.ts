@@ -1,5 +1,5 @@
 import { formatTable } from '../../report/render-text.ts';
-import { median } from '../stats.ts';
+import { median } from '../../statistics.ts';
 import type { TargetRun } from './run-targets.ts';
 import type { LaneName, LaneSample } from './target-lanes.ts';
 
