@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { GenerationConfig } from '../decode/generation-config.ts';
+import { type GenerationConfig, parseStrategy } from '../decode/generation-config.ts';
 import {
   type ConfigLayer,
   cliLabel,
@@ -79,17 +79,13 @@ function cliLayer(values: DecodeValues): ConfigLayer {
   if (early !== undefined) layer.early_stopping = early === 'true' ? true : early === 'false' ? false : early;
   if (values['stop-strings']) layer.stop_strings = values['stop-strings'];
   if (values.rng !== undefined) layer.rng = values.rng;
-  const strategy = values.strategy;
+  const strategy = values.strategy === undefined ? undefined : parseStrategy(values.strategy);
   if (strategy !== undefined) {
     if (strategy === 'greedy') Object.assign(layer, { do_sample: false, num_beams: layer.num_beams ?? 1 });
     else if (strategy === 'sample') layer.do_sample = true;
-    else if (strategy === 'beam') {
+    else {
       if (layer.num_beams === undefined) throw new UsageError('--strategy beam needs --num-beams N (N ≥ 2)');
       layer.do_sample = false;
-    } else {
-      throw new UsageError(
-        `--strategy ${JSON.stringify(strategy)} is not supported; supported: greedy, sample, beam`,
-      );
     }
     if (strategy === 'greedy' && layer.num_beams !== 1) {
       throw new UsageError(

@@ -1,3 +1,4 @@
+import { UsageError } from '../errors.ts';
 import type { RngAlgorithm } from '../rng/rng.ts';
 import { defaultRngAlgorithm } from '../rng/seeded-rng.ts';
 
@@ -58,6 +59,18 @@ export const HF_DEFAULTS: GenerationConfig = {
   seed: null,
   rng: defaultRngAlgorithm,
 };
+
+const STRATEGIES: readonly Strategy[] = ['greedy', 'sample', 'beam'];
+
+/** The one reader of a `--strategy` value, for every command that takes it. */
+export function parseStrategy(raw: string): Strategy {
+  if (!(STRATEGIES as readonly string[]).includes(raw)) {
+    throw new UsageError(
+      `--strategy ${JSON.stringify(raw)} is not supported; supported: ${STRATEGIES.join(', ')}`,
+    );
+  }
+  return raw as Strategy;
+}
 
 /** Which search runs: HF's rule (num_beams > 1 → beam; do_sample → sample), with temperature 0 → greedy. */
 export function strategyOf(config: GenerationConfig): Strategy {

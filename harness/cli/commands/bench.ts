@@ -6,7 +6,7 @@ import { stderrProgress } from '../../bench/progress.ts';
 import { renderBenchMarkdown, renderBenchText } from '../../bench/render-bench.ts';
 import { renderBenchCsv } from '../../bench/render-bench-csv.ts';
 import { runBench } from '../../bench/run-bench.ts';
-import type { Strategy } from '../../decode/generation-config.ts';
+import { parseStrategy, type Strategy } from '../../decode/generation-config.ts';
 import { UsageError } from '../../errors.ts';
 import { SHAPE_MODEL_NAMES } from '../../model-gen/shape-models.ts';
 import { writeFilesAtomic } from '../../report/atomic-write.ts';
@@ -143,13 +143,9 @@ export function benchSettings(values: {
 
 function strategyOption(raw: string | undefined, numBeams: string | undefined): Strategy {
   if (raw === undefined) return numBeams !== undefined && numBeams !== '1' ? 'beam' : 'greedy';
-  if (raw !== 'greedy' && raw !== 'sample' && raw !== 'beam') {
-    throw new UsageError(
-      `--strategy ${JSON.stringify(raw)} is not supported; supported: greedy, sample, beam`,
-    );
-  }
-  if (raw !== 'beam' && numBeams !== undefined && numBeams !== '1') {
+  const strategy = parseStrategy(raw);
+  if (strategy !== 'beam' && numBeams !== undefined && numBeams !== '1') {
     throw new UsageError(`--num-beams ${numBeams} needs --strategy beam (got --strategy ${raw})`);
   }
-  return raw;
+  return strategy;
 }
