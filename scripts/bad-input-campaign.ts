@@ -1,7 +1,8 @@
 /**
  * Bad input against the CLI, the way an unlucky user or an attacker tries it: every case must be
  * refused with exit 2 and one line (no stack) within 60 s, leave its scratch directory as it found
- * it (no new file, no replaced file, no `*.tmp-*`), and leave no Chromium profile behind.
+ * it (no new file, no replaced file, no `*.tmp-*`), replace no path it names elsewhere (`--junit
+ * /dev/null` must leave the device a device), and leave no Chromium profile behind.
  * Prints one line per case that is not clean and the five counts:
  * tried, clean, crashes, wrong acceptances, leaks.
  *
@@ -10,6 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import {
   cpSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -452,8 +454,14 @@ async function main(): Promise<void> {
     cpSync(embeddedModelDir('tiny-gpt2'), model, { recursive: true });
     c.setup?.(scratch, model);
     const before = listTree(scratch);
-    const profilesBefore = chromiumRoots();
     const args = c.args.map((a) => a.replaceAll('$S', scratch).replaceAll('$M', model));
+    // Paths named on the command line outside the scratch dir (`/dev/null`): kept as they were?
+    const identity = (p: string) => {
+      const st = lstatSync(p, { throwIfNoEntry: false });
+      return st === undefined ? 'absent' : `${st.ino}:${st.mode}`;
+    };
+    const named = args.filter((a) => a.startsWith('/') && !a.startsWith(scratch));
+    const namedBefore = named.map(identity);
     const t0 = performance.now();
     const run = spawnSync(process.execPath, [BIN, ...args], {
       encoding: 'utf8',
@@ -468,8 +476,12 @@ async function main(): Promise<void> {
       .filter(([p, m]) => before.get(p) !== m)
       .map(([p]) => p.slice(scratch.length + 1));
     const gone = [...before.keys()].filter((p) => !after.has(p)).map((p) => p.slice(scratch.length + 1));
-    const newProfiles = chromiumRoots().filter((p) => !profilesBefore.includes(p));
-    if (run.error || run.status === null)
+    // Profiles carry their owner's pid: only this run's count (other runs may be live beside it).
+    const newProfiles = chromiumRoots().filter((p) => p.startsWith(`decode-harness-chromium-${run.pid}-`));
+    const replaced = named.filter((p, i) => identity(p) !== namedBefore[i]);
+    // A replaced device or file outside the scratch dir is the worst outcome, whatever the exit.
+    if (replaced.length > 0) verdict = { kind: 'leak', detail: `replaced: ${replaced.join(', ')}` };
+    else if (run.error || run.status === null)
       verdict = { kind: 'crash', detail: `no exit (${run.error?.message ?? run.signal})` };
     else if (run.status !== 2)
       verdict = { kind: 'accepted', detail: `exit ${run.status}: ${stderr.split('\n')[0] ?? ''}` };
