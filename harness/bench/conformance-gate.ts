@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BackendFactory, BackendOptions, LogitsSource } from '../backend/contract.ts';
 import { createBackend, createFromFactory, REFERENCE_BACKEND_ID } from '../backend/registry.ts';
@@ -12,7 +13,33 @@ import { loadTokenizer } from '../model/tokenizer.ts';
 import { writeFileAtomic } from '../report/atomic-write.ts';
 
 const CACHE_ROOT = fileURLToPath(new URL('../../.cache/conformance/', import.meta.url));
-const CACHE_SCHEMA = 'decode-harness/conformance-pass@1';
+const CACHE_SCHEMA = 'decode-harness/conformance-pass@2';
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+let codeSha: string | undefined;
+
+/**
+ * sha256 of the code a pass depends on: every source file under harness/ and backends/ and
+ * package-lock.json (so the onnxruntime, transformers.js and playwright versions), plus the Node
+ * version. Any change there invalidates every cached pass. ~40 ms, once per process.
+ */
+export function codeSha256(): string {
+  if (codeSha !== undefined) return codeSha;
+  const files: string[] = [join(PROJECT_ROOT, 'package-lock.json')];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (/\.(ts|mjs|js|html)$/.test(entry.name)) files.push(path);
+    }
+  };
+  for (const dir of ['harness', 'backends']) walk(join(PROJECT_ROOT, dir));
+  const hash = createHash('sha256').update(`node ${process.version}\n`);
+  for (const file of files.sort())
+    hash.update(`${relative(PROJECT_ROOT, file)}\n`).update(readFileSync(file));
+  codeSha = hash.digest('hex');
+  return codeSha;
+}
 
 export type GateVerdict =
   | { readonly passed: true; readonly cached: boolean }
@@ -21,9 +48,9 @@ export type GateVerdict =
 /**
  * Benchmarks only time backends that compute the right thing: before a backend is timed on a
  * model, it must pass the conformance suite against the float64 reference on that model. A pass is
- * cached per (backend id, model sha256) in .cache/conformance/ (the suite takes ~10 s on
- * distilgpt2-shape, mostly the reference); a failure is never cached, so a fixed backend is
- * rechecked next time. `recheck` ignores the cache. One reference backend serves every check.
+ * cached per (backend id, model sha256, code sha256) in .cache/conformance/ (the suite takes ~10 s
+ * on distilgpt2-shape, mostly the reference), so a changed backend or library is checked again; a
+ * failure is never cached, so a fixed backend is rechecked next time. `recheck` ignores the cache. One reference backend serves every check.
  */
 export class ConformanceGate {
   #reference: LogitsSource | undefined;
@@ -38,7 +65,7 @@ export class ConformanceGate {
   async check(factory: BackendFactory, backendOptions: BackendOptions): Promise<GateVerdict> {
     const backendId = factory.id;
     const cacheFile = this.#cacheFile(backendId);
-    if (!this.options.recheck && isCachedPass(cacheFile, backendId, this.modelSha256)) {
+    if (!this.options.recheck && isCachedPass(cacheFile, backendId, this.modelSha256, codeSha256())) {
       return { passed: true, cached: true };
     }
     const reference = await this.#referenceSource();
@@ -58,6 +85,7 @@ export class ConformanceGate {
         schema: CACHE_SCHEMA,
         backendId,
         modelSha256: this.modelSha256,
+        codeSha256: codeSha256(),
         checkedAt: new Date().toISOString(),
         result,
       };
@@ -94,7 +122,7 @@ export class ConformanceGate {
 }
 
 /** A readable cache record for exactly this backend and model that says passed. */
-function isCachedPass(file: string, backendId: string, modelSha256: string): boolean {
+function isCachedPass(file: string, backendId: string, modelSha256: string, code: string): boolean {
   if (!existsSync(file)) return false;
   try {
     const record = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -102,6 +130,7 @@ function isCachedPass(file: string, backendId: string, modelSha256: string): boo
       record.schema === CACHE_SCHEMA &&
       record.backendId === backendId &&
       record.modelSha256 === modelSha256 &&
+      record.codeSha256 === code &&
       (record.result as { passed?: unknown } | undefined)?.passed === true
     );
   } catch {

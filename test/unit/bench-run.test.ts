@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { tsF32Factory } from '../../backends/ts-kernels/factories.ts';
 import type { BackendFactory } from '../../harness/backend/contract.ts';
 import { benchModelOf } from '../../harness/bench/bench-model.ts';
 import type { BenchRan } from '../../harness/bench/bench-record.ts';
-import { ConformanceGate } from '../../harness/bench/conformance-gate.ts';
+import { ConformanceGate, codeSha256 } from '../../harness/bench/conformance-gate.ts';
 import { silentProgress } from '../../harness/bench/progress.ts';
 import { renderBenchMarkdown, renderBenchText } from '../../harness/bench/render-bench.ts';
 import { csvCell, renderBenchCsv } from '../../harness/bench/render-bench-csv.ts';
@@ -52,6 +52,13 @@ describe('ConformanceGate', () => {
       const other = new ConformanceGate(model, 'f'.repeat(64), { recheck: false, cacheRoot });
       expect(await other.check(tsF32Factory, {})).toEqual({ passed: true, cached: false });
       await other.dispose();
+      // a pass recorded by other code (another harness, backend or onnxruntime version) is not reused
+      const cached = join(cacheRoot, sha.slice(0, 16), 'ts_f32.json');
+      const record = JSON.parse(readFileSync(cached, 'utf8'));
+      expect(record.codeSha256).toBe(codeSha256());
+      writeFileSync(cached, JSON.stringify({ ...record, codeSha256: '0'.repeat(64) }));
+      expect(await gate.check(tsF32Factory, {})).toEqual({ passed: true, cached: false });
+      expect(await gate.check(tsF32Factory, {})).toEqual({ passed: true, cached: true });
     } finally {
       await gate.dispose();
     }
