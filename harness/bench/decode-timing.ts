@@ -1,7 +1,7 @@
 import { type LogitsSource, logitsRow } from '../backend/contract.ts';
 import { decode } from '../decode/decode.ts';
 import type { GenerationConfig } from '../decode/generation-config.ts';
-import { argmax } from '../decode/top-k.ts';
+import { argmax } from '../decode/top-candidates.ts';
 import { cpuMs, type TimedSource } from './timed-source.ts';
 
 /** Where one repetition's time went. Model time and host choice time are apart, as in DecodeResult. */

@@ -16,7 +16,7 @@ import { firstFlagged } from './first-flagged.ts';
 import { firstDivergence, noiseLogit } from './free-running.ts';
 import { evaluateGates, type GateOverrides, gateLimits } from './gates.ts';
 import { comparePosition, type ReferenceRow, referenceRow } from './position-metrics.ts';
-import { teacherForced } from './teacher-forced.ts';
+import { teacherForced } from './teacher-forced-logits.ts';
 
 /** Candidates shown side by side where greedy continuations part. */
 const DIVERGENCE_TOP_K = 5;

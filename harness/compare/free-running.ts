@@ -1,5 +1,5 @@
 import type { SequenceResult } from '../decode/decode-result.ts';
-import type { TokenLogprob } from '../decode/top-k.ts';
+import type { TokenLogprob } from '../decode/top-candidates.ts';
 import type { AgreementSummary, CandidateToken, Divergence } from './compare-record.ts';
 import type { GateLimits } from './gates.ts';
 

@@ -1,5 +1,5 @@
 import { logSoftmax } from '../decode/log-softmax.ts';
-import { argmax } from '../decode/top-k.ts';
+import { argmax } from '../decode/top-candidates.ts';
 
 /** The reference's logits at one position, with what every comparison needs precomputed. */
 export interface ReferenceRow {

@@ -4,7 +4,7 @@ import type { BeamStepRecord, DecodeResult, StepRecord } from './decode-result.t
 import type { GenerationConfig } from './generation-config.ts';
 import { logSoftmax } from './log-softmax.ts';
 import { processorsFor } from './processors-for.ts';
-import { candidateBefore, topK } from './top-k.ts';
+import { candidateBefore, topK } from './top-candidates.ts';
 
 /** HF gives every beam but the first this start score, so step one expands a single beam. */
 const INACTIVE_BEAM_SCORE = -1e9;

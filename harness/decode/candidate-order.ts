@@ -1,5 +1,5 @@
 import { NumericError } from '../errors.ts';
-import { candidateBefore } from './top-k.ts';
+import { candidateBefore } from './top-candidates.ts';
 
 /** Ranges this short are finished by insertion sort. */
 const INSERTION_SORT_MAX = 16;

@@ -1,5 +1,5 @@
 import type { GenerationConfig, Strategy } from './generation-config.ts';
-import type { TokenLogprob } from './top-k.ts';
+import type { TokenLogprob } from './top-candidates.ts';
 
 /** One generated token and what the model thought of it. */
 export interface StepRecord {

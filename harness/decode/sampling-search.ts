@@ -8,7 +8,7 @@ import { transformersJsChoice } from './processors/transformers-js-sampler.ts';
 import { processorsFor, transformersJsProcessorsFor } from './processors-for.ts';
 import { stepRecord } from './step-record.ts';
 import { stopAfter, type TextOf } from './stopping.ts';
-import { argmax } from './top-k.ts';
+import { argmax } from './top-candidates.ts';
 
 /** One live row of the batch. */
 interface Row {

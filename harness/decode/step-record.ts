@@ -1,5 +1,5 @@
 import type { StepRecord } from './decode-result.ts';
-import { topK } from './top-k.ts';
+import { topK } from './top-candidates.ts';
 
 /** How many [id, logprob] candidates each step records unless a caller asks for more (trace --top). */
 export const DEFAULT_RECORD_TOP_K = 5;

@@ -6,7 +6,7 @@ import type { CaseOutcome, StepPosition, TokenMismatch } from './check-result.ts
 import type { GoldenFile } from './golden-dir.ts';
 import type { Golden } from './golden-schema.ts';
 import { labelMismatch } from './mismatch-label.ts';
-import { type LogprobDeviation, teacherForcedDeviation } from './teacher-forced.ts';
+import { type LogprobDeviation, teacherForcedDeviation } from './teacher-forced-deviation.ts';
 
 const fmt = (x: number) => x.toExponential(2);
 const where = (at: StepPosition, golden: Golden) =>

@@ -2,7 +2,7 @@ import { type LogitsSource, logitsRow } from '../backend/contract.ts';
 import type { BeamStepRecord } from '../decode/decode-result.ts';
 import type { GenerationConfig } from '../decode/generation-config.ts';
 import { processorsFor } from '../decode/processors-for.ts';
-import { topK } from '../decode/top-k.ts';
+import { topK } from '../decode/top-candidates.ts';
 
 /**
  * How far each decision of a recorded run was from going the other way. A backend whose logits

@@ -5,9 +5,9 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ModelDirError } from '../errors.ts';
 import type { Gpt2Config } from '../model/gpt2-config.ts';
+import { DEFAULT_GPT2_SCALES } from './generate-gpt2-weights.ts';
+import { DEFAULT_LLAMA_SCALES } from './generate-llama-weights.ts';
 import { type GeneratedModel, generatedModelFiles } from './generated-model.ts';
-import { DEFAULT_GPT2_SCALES } from './gpt2-weights.ts';
-import { DEFAULT_LLAMA_SCALES } from './llama-weights.ts';
 import { GPT2_EOS_ID, GPT2_VOCAB_SIZE } from './tokenizer-files.ts';
 import { type ModelDirFiles, materialise, writeModelDirAtomically } from './write-model-dir.ts';
 

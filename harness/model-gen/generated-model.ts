@@ -2,10 +2,10 @@ import { roundToFloat16 } from '../model/float16.ts';
 import type { Gpt2Config } from '../model/gpt2-config.ts';
 import type { LlamaConfig } from '../model/llama-config.ts';
 import { float16ModelDirFiles } from './float16-model-dir.ts';
+import { type Gpt2WeightScales, generateGpt2Weights } from './generate-gpt2-weights.ts';
+import { generateLlamaWeights, type LlamaWeightScales } from './generate-llama-weights.ts';
 import { gpt2ModelDirFiles } from './gpt2-model-dir.ts';
-import { type Gpt2WeightScales, generateGpt2Weights } from './gpt2-weights.ts';
 import { llamaModelDirFiles } from './llama-model-dir.ts';
-import { generateLlamaWeights, type LlamaWeightScales } from './llama-weights.ts';
 import type { LazyModelDirFiles } from './write-model-dir.ts';
 
 /** A model the project generates from a seed: its architecture, PRNG seed and weight scales. */

@@ -1,7 +1,7 @@
 import type { Gpt2Config } from '../model/gpt2-config.ts';
 import { encodeSafetensors } from '../model/safetensors.ts';
+import type { Gpt2Weights } from './generate-gpt2-weights.ts';
 import { buildGpt2Onnx } from './gpt2-onnx.ts';
-import type { Gpt2Weights } from './gpt2-weights.ts';
 import { gpt2TokenizerConfig, gpt2TokenizerJson } from './tokenizer-files.ts';
 import { jsonFile, type LazyModelDirFiles } from './write-model-dir.ts';
 

@@ -1,7 +1,7 @@
 import type { LlamaConfig } from '../model/llama-config.ts';
 import { encodeSafetensors } from '../model/safetensors.ts';
+import type { LlamaWeights } from './generate-llama-weights.ts';
 import { buildLlamaOnnx } from './llama-onnx.ts';
-import type { LlamaWeights } from './llama-weights.ts';
 import { gpt2TokenizerConfig, gpt2TokenizerJson } from './tokenizer-files.ts';
 import { jsonFile, type LazyModelDirFiles } from './write-model-dir.ts';
 

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ModelDirError } from '../errors.ts';
 import type { Gpt2Config } from '../model/gpt2-config.ts';
+import type { Gpt2WeightScales } from './generate-gpt2-weights.ts';
+import type { LlamaWeightScales } from './generate-llama-weights.ts';
 import { type GeneratedModel, generatedModelFiles } from './generated-model.ts';
-import type { Gpt2WeightScales } from './gpt2-weights.ts';
-import type { LlamaWeightScales } from './llama-weights.ts';
 import { GPT2_EOS_ID, GPT2_VOCAB_SIZE } from './tokenizer-files.ts';
 import { writeModelDirAtomically } from './write-model-dir.ts';
 

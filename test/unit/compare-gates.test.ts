@@ -9,7 +9,7 @@ import {
 } from '../../harness/compare/gates.ts';
 import { conformanceTolerance } from '../../harness/conformance/tolerances.ts';
 import type { SequenceResult } from '../../harness/decode/decode-result.ts';
-import type { TokenLogprob } from '../../harness/decode/top-k.ts';
+import type { TokenLogprob } from '../../harness/decode/top-candidates.ts';
 import { UsageError } from '../../harness/errors.ts';
 
 describe('gate limits', () => {

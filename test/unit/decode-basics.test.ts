@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkLengths } from '../../harness/decode/lengths.ts';
 import { logSoftmax } from '../../harness/decode/log-softmax.ts';
-import { argmax, topK } from '../../harness/decode/top-k.ts';
+import { argmax, topK } from '../../harness/decode/top-candidates.ts';
 import { NumericError, UsageError } from '../../harness/errors.ts';
 
 describe('logSoftmax', () => {

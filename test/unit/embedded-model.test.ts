@@ -16,9 +16,9 @@ import {
   sha256Hex,
   verifyEmbeddedModel,
 } from '../../harness/model-gen/embedded-models.ts';
-import { generateGpt2Weights } from '../../harness/model-gen/gpt2-weights.ts';
+import { generateGpt2Weights } from '../../harness/model-gen/generate-gpt2-weights.ts';
+import { generateLlamaWeights } from '../../harness/model-gen/generate-llama-weights.ts';
 import { llamaModelDirFiles } from '../../harness/model-gen/llama-model-dir.ts';
-import { generateLlamaWeights } from '../../harness/model-gen/llama-weights.ts';
 import { writeModelDirAtomically } from '../../harness/model-gen/write-model-dir.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'embedded-model-test-'));

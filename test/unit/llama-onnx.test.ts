@@ -5,8 +5,8 @@ import { llamaWeights } from '../../backends/ts-kernels/llama-weights.ts';
 import { type Logits, logitsRow } from '../../harness/backend/contract.ts';
 import { ModelDirError } from '../../harness/errors.ts';
 import type { LlamaConfig } from '../../harness/model/llama-config.ts';
+import { generateLlamaWeights } from '../../harness/model-gen/generate-llama-weights.ts';
 import { buildLlamaOnnx } from '../../harness/model-gen/llama-onnx.ts';
-import { generateLlamaWeights } from '../../harness/model-gen/llama-weights.ts';
 import { LLAMA_VARIANTS, smallLlamaConfig } from './helpers/random-llama.ts';
 
 const int64 = (values: readonly number[], dims: readonly number[]): Tensor =>

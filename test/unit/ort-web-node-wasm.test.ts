@@ -9,8 +9,8 @@ import { type Logits, type LogitsSource, logitsRow } from '../../harness/backend
 import { ModelDirError, UsageError } from '../../harness/errors.ts';
 import type { Gpt2Config } from '../../harness/model/gpt2-config.ts';
 import type { ModelDir } from '../../harness/model/model-dir.ts';
+import { generateGpt2Weights } from '../../harness/model-gen/generate-gpt2-weights.ts';
 import { buildGpt2Onnx } from '../../harness/model-gen/gpt2-onnx.ts';
-import { generateGpt2Weights } from '../../harness/model-gen/gpt2-weights.ts';
 import { SMALL_GPT2_CONFIG } from '../helpers/small-gpt2-config.ts';
 
 /** ort-web:wasm against onnxruntime-node's CPU provider on the same small random graph. */

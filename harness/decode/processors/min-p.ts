@@ -1,5 +1,5 @@
 import { UsageError } from '../../errors.ts';
-import { topK } from '../top-k.ts';
+import { topK } from '../top-candidates.ts';
 import type { LogitsProcessor } from './logits-processor.ts';
 
 /**
