@@ -10,7 +10,12 @@ export interface ReportDocument {
 
 export type ReportBlock =
   | { readonly kind: 'heading'; readonly text: string }
-  | { readonly kind: 'lines'; readonly lines: readonly string[] }
+  | {
+      readonly kind: 'lines';
+      readonly lines: readonly string[];
+      /** Lines a reader greps for (one failure each): the terminal never wraps them. */
+      readonly unwrapped?: boolean;
+    }
   | {
       readonly kind: 'table';
       readonly header: readonly string[];

@@ -11,7 +11,8 @@ export function renderText(doc: ReportDocument): string {
   const out = [doc.title, ''];
   for (const block of doc.blocks) {
     if (block.kind === 'heading') out.push(`====== ${block.text} ======`);
-    else if (block.kind === 'lines') out.push(...block.lines.flatMap((l) => wrap(l, '')), '');
+    else if (block.kind === 'lines')
+      out.push(...(block.unwrapped ? block.lines : block.lines.flatMap((l) => wrap(l, ''))), '');
     else if (block.kind === 'plot') out.push(`(plot in the HTML report: ${block.plot.title})`, '');
     else {
       out.push(formatTable(block.header, block.rows));

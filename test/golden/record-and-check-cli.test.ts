@@ -137,6 +137,17 @@ describe('decode-harness check', () => {
       /case\s+backend\s+result\s+first mismatch\s+label\s+margin\s+max \|Δlogprob\|\s+tolerance/,
     );
     expect(text.stdout).toMatch(/ts:f32 \(float32\): 2\/2 passed/);
+    expect(text.stdout).toContain('all goldens passed: 2 case runs on 1 backend\n');
+    // The same document as Markdown, for a CI job summary.
+    const md = runCli(['check', '--golden', goldenDir, '--backends', 'ts:f32', '--md']);
+    expect(md.code, md.stderr).toBe(0);
+    expect(md.stdout).toMatch(/^# decode-harness check: tiny-gpt2 /);
+    expect(md.stdout).toContain('- all goldens passed: 2 case runs on 1 backend\n');
+    expect(md.stdout).toContain(
+      '| case | backend | result | first mismatch | label | margin | max \\|Δlogprob\\| | tolerance |',
+    );
+    expect(md.stdout).toMatch(/\| greedy--hello \| ts:f32 \| pass \|/);
+    expect(runCli(['check', '--golden', goldenDir, '--json', '--md']).code).toBe(2);
   });
 
   it('refuses goldens recorded for another model (exit 2), naming both shas and the fix', () => {
