@@ -61,6 +61,16 @@ function editedGoldens(scratch: string, edit: (golden: Record<string, unknown>) 
   editJson(join(dir, 'greedy--fox.json'), edit);
 }
 
+/** A copy of tiny-gpt2 whose `file` has `key` set to `value`, loaded by `generate`. */
+const configValue = (name: string, file: string, key: string, value: unknown): Case => ({
+  name,
+  args: gen('--model', '$M'),
+  setup: (_, m) =>
+    editJson(join(m, file), (c) => {
+      c[key] = value;
+    }),
+});
+
 const gen = (...rest: string[]) => ['generate', '--prompt', 'hi', '--max-new-tokens', '2', ...rest];
 const numberCases: Case[] = [];
 for (const [flag, values] of Object.entries({
@@ -277,78 +287,15 @@ const CASES: Case[] = [
     args: gen('--model', '$M'),
     setup: (_, m) => writeFileSync(join(m, 'config.json'), '{'),
   },
-  {
-    name: 'config n_layer 1e9',
-    args: gen('--model', '$M'),
-    setup: (_, m) =>
-      editJson(join(m, 'config.json'), (c) => {
-        c.n_layer = 1e9;
-      }),
-  },
-  {
-    name: 'config n_layer 1e308',
-    args: gen('--model', '$M'),
-    setup: (_, m) =>
-      editJson(join(m, 'config.json'), (c) => {
-        c.n_layer = 1e308;
-      }),
-  },
-  {
-    name: 'config n_layer 3',
-    args: gen('--model', '$M'),
-    setup: (_, m) =>
-      editJson(join(m, 'config.json'), (c) => {
-        c.n_layer = 3;
-      }),
-  },
-  {
-    name: 'config n_embd 65',
-    args: gen('--model', '$M'),
-    setup: (_, m) =>
-      editJson(join(m, 'config.json'), (c) => {
-        c.n_embd = 65;
-      }),
-  },
-  {
-    name: 'config vocab 10',
-    args: gen('--model', '$M'),
-    setup: (_, m) =>
-      editJson(join(m, 'config.json'), (c) => {
-        c.vocab_size = 10;
-      }),
-  },
-  {
-    name: 'config tie "no"',
-    args: gen('--model', '$M'),
-    setup: (_, m) =>
-      editJson(join(m, 'config.json'), (c) => {
-        c.tie_word_embeddings = 'no';
-      }),
-  },
-  {
-    name: 'config model_type bert',
-    args: gen('--model', '$M'),
-    setup: (_, m) =>
-      editJson(join(m, 'config.json'), (c) => {
-        c.model_type = 'bert';
-      }),
-  },
-  {
-    name: 'config eps -1',
-    args: gen('--model', '$M'),
-    setup: (_, m) =>
-      editJson(join(m, 'config.json'), (c) => {
-        c.layer_norm_epsilon = -1;
-      }),
-  },
-  {
-    name: 'generation_config eos 1e9',
-    args: gen('--model', '$M'),
-    setup: (_, m) =>
-      editJson(join(m, 'generation_config.json'), (c) => {
-        c.eos_token_id = 1e9;
-      }),
-  },
+  configValue('config n_layer 1e9', 'config.json', 'n_layer', 1e9),
+  configValue('config n_layer 1e308', 'config.json', 'n_layer', 1e308),
+  configValue('config n_layer 3', 'config.json', 'n_layer', 3),
+  configValue('config n_embd 65', 'config.json', 'n_embd', 65),
+  configValue('config vocab 10', 'config.json', 'vocab_size', 10),
+  configValue('config tie "no"', 'config.json', 'tie_word_embeddings', 'no'),
+  configValue('config model_type bert', 'config.json', 'model_type', 'bert'),
+  configValue('config eps -1', 'config.json', 'layer_norm_epsilon', -1),
+  configValue('generation_config eos 1e9', 'generation_config.json', 'eos_token_id', 1e9),
   {
     name: 'safetensors truncated',
     args: gen('--model', '$M'),
