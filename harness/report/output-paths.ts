@@ -14,28 +14,29 @@ const SYSTEM_TREES = ['/proc', '/sys', '/dev'];
 /**
  * Check, before any work, that reports can be written into `dir`: it is a writable directory, or
  * can be created under one; it is not under a file or in a kernel file system. Returns the
- * resolved path. `flag` names the option in the message (`--out`).
+ * resolved path. `flag` names the option in the message (`--out`), `shown` the path as the user gave
+ * it (a file's, when its directory is the one checked).
  */
-export function checkOutputDir(flag: string, dir: string): string {
+export function checkOutputDir(flag: string, dir: string, shown = dir): string {
   const path = resolve(dir);
-  refuseSystemTree(flag, dir, path, 'directory');
+  refuseSystemTree(flag, shown, path, 'directory');
   let existing = path;
   while (!existsSync(existing)) existing = dirname(existing);
   if (!statSync(existing).isDirectory()) {
-    const where = existing === path ? 'is' : `sits under ${existing}, which is`;
+    const where = existing === resolve(shown) ? 'is' : `sits under ${existing}, which is`;
     throw new UsageError(
-      `${flag} ${dir} ${where} not a directory; give a directory (it is created if missing)`,
+      `${flag} ${shown} ${where} not a directory; give a directory (it is created if missing)`,
     );
   }
   try {
     accessSync(existing, constants.W_OK);
   } catch {
-    throw new UsageError(`${flag} ${dir}: ${existing} is not writable; give a directory you can write to`);
+    throw new UsageError(`${flag} ${shown}: ${existing} is not writable; give a directory you can write to`);
   }
   const { bavail, bsize } = statfsSync(existing);
   if (bavail * bsize < MIN_FREE_BYTES) {
     throw new UsageError(
-      `${flag} ${dir}: its file system has ${((bavail * bsize) / 2 ** 20).toFixed(1)} MiB free and reports ` +
+      `${flag} ${shown}: its file system has ${((bavail * bsize) / 2 ** 20).toFixed(1)} MiB free and reports ` +
         `need up to ${MIN_FREE_BYTES / 2 ** 20} MiB; free some space or give a directory elsewhere`,
     );
   }
@@ -50,7 +51,7 @@ export function checkOutputDir(flag: string, dir: string): string {
 export function checkOutputFile(flag: string, file: string): string {
   const path = resolve(file);
   refuseSystemTree(flag, file, path, 'path');
-  checkOutputDir(flag, dirname(path));
+  checkOutputDir(flag, dirname(path), file);
   assertReplaceable(path, `${flag} ${file}`);
   return path;
 }

@@ -69,6 +69,10 @@ describe('output paths are checked before any work', () => {
     const regular = join(dir, 'old.xml');
     writeFileSync(regular, 'old');
     expect(checkOutputFile('--junit', regular)).toBe(regular);
+    // A file under a file: the message names the path as given and the file in the way.
+    expect(refused(() => checkOutputFile('--junit', join(regular, 'j.xml')))).toBe(
+      `--junit ${join(regular, 'j.xml')} sits under ${regular}, which is not a directory; give a directory (it is created if missing)`,
+    );
   });
 
   it('the atomic writer refuses to replace what is not a regular file, and leaves no temp file', () => {
