@@ -35,9 +35,17 @@ export function coefficientOfVariation(summary: Summary): number {
  * "linear"), so p50 of an even count is the mean of the middle two.
  */
 export function percentile(samples: readonly number[], q: number): number {
-  if (samples.length === 0) throw new Error('percentile: no samples');
+  return percentileOfSorted(sortedAscending(samples), q);
+}
+
+export function sortedAscending(samples: readonly number[]): number[] {
+  return [...samples].sort((a, b) => a - b);
+}
+
+/** percentile() of samples already sorted ascending: sort once, take many quantiles. */
+export function percentileOfSorted(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) throw new Error('percentile: no samples');
   if (!(q >= 0 && q <= 1)) throw new Error(`percentile: q ${q} must be in [0, 1]`);
-  const sorted = [...samples].sort((a, b) => a - b);
   const rank = q * (sorted.length - 1);
   const low = Math.floor(rank);
   const high = Math.min(low + 1, sorted.length - 1);

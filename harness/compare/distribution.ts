@@ -1,4 +1,4 @@
-import { percentile } from '../statistics.ts';
+import { percentileOfSorted, sortedAscending } from '../statistics.ts';
 import type { Distribution } from './compare-record.ts';
 
 /** Percentiles every distribution carries; renderers choose which to show. */
@@ -10,8 +10,9 @@ export const PERCENTILES = [99.9, 99, 95, 90, 10, 5, 1, 0.1] as const;
  */
 export function distribution(values: readonly number[]): Distribution {
   const n = values.length;
+  const sorted = sortedAscending(values);
   // Percent in, as llama.cpp prints them; NaN for no values, as the mean is.
-  const quantile = (percent: number) => (n === 0 ? Number.NaN : percentile(values, percent / 100));
+  const quantile = (percent: number) => (n === 0 ? Number.NaN : percentileOfSorted(sorted, percent / 100));
   const mean = values.reduce((s, x) => s + x, 0) / n;
   const meanSq = values.reduce((s, x) => s + x * x, 0) / n;
   const variance = values.reduce((s, x) => s + (x - mean) ** 2, 0) / n;
@@ -25,8 +26,8 @@ export function distribution(values: readonly number[]): Distribution {
     meanUncertainty: n > 1 ? Math.sqrt(variance / (n - 1)) : null,
     rms,
     rmsUncertainty,
-    min: values.reduce((a, x) => Math.min(a, x), n === 0 ? Number.NaN : Number.POSITIVE_INFINITY),
-    max: values.reduce((a, x) => Math.max(a, x), n === 0 ? Number.NaN : Number.NEGATIVE_INFINITY),
+    min: sorted[0] ?? Number.NaN,
+    max: sorted[n - 1] ?? Number.NaN,
     median: quantile(50),
     percentiles: Object.fromEntries(PERCENTILES.map((q) => [`${q}%`, quantile(q)])),
   };
