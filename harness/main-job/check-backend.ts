@@ -1,5 +1,5 @@
 import type { BackendFactory, LogitsSource } from '../backend/contract.ts';
-import { backendFactory, createFromFactory, REFERENCE_BACKEND_ID } from '../backend/registry.ts';
+import { createFromFactory, REFERENCE_BACKEND_ID } from '../backend/registry.ts';
 import { compareBackends } from '../compare/compare-backends.ts';
 import { runConformance } from '../conformance/run-conformance.ts';
 import { goldenSummary } from '../golden/model-goldens.ts';
@@ -20,8 +20,9 @@ type Ran = Extract<BackendOutcome, { status: 'ran' }>;
 
 /**
  * Conformance, greedy agreement (compare's teacher-forced metrics and near-tie labels), the
- * model's goldens and a quick timing on one backend, against a reference source of its own. An
- * error names the stage it broke in.
+ * model's goldens and a quick timing on one backend, against the job's shared reference (the
+ * reference backend itself is checked against its own fresh source). An error names the stage it
+ * broke in.
  */
 export async function checkBackend(
   factory: BackendFactory,
@@ -32,12 +33,11 @@ export async function checkBackend(
   const t0 = performance.now();
   let stage = 'creating it';
   let source: LogitsSource | undefined;
-  let reference: LogitsSource | undefined;
   try {
     ctx.progress(`${factory.id}: opening`);
     source = await createFromFactory(factory, model);
     const isReference = factory.id === REFERENCE_BACKEND_ID;
-    reference = isReference ? source : await createFromFactory(backendFactory(REFERENCE_BACKEND_ID), model);
+    const reference = isReference ? source : await ctx.reference();
 
     stage = 'conformance';
     ctx.progress(`${factory.id}: conformance on ${source.info.device}`);
@@ -90,7 +90,6 @@ export async function checkBackend(
     ctx.progress(`${factory.id}: ERROR in ${stage}: ${message}`);
     return { id: factory.id, required, status: 'error', error: `${stage}: ${message}` };
   } finally {
-    if (reference && reference !== source) await reference.dispose();
     await source?.dispose();
   }
 }

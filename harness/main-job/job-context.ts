@@ -1,3 +1,5 @@
+import type { LogitsSource } from '../backend/contract.ts';
+import { createBackend, REFERENCE_BACKEND_ID } from '../backend/registry.ts';
 import { CONFORMANCE_PROMPTS } from '../conformance/prompts.ts';
 import { loadModelGoldens, type ModelGoldens } from '../golden/model-goldens.ts';
 import { loadModelDir } from '../model/load-model-dir.ts';
@@ -13,6 +15,13 @@ export interface JobContext {
   /** Every golden case on software adapters too. */
   readonly full: boolean;
   readonly progress: (line: string) => void;
+  /**
+   * The reference backend, opened on first use and shared by every backend's checks (each stage
+   * prefills afresh); a failure to open it is each backend's error, as it would be alone.
+   */
+  reference(): Promise<LogitsSource>;
+  /** Close the shared reference. */
+  dispose(): Promise<void>;
 }
 
 export async function openJobContext(
@@ -24,5 +33,21 @@ export async function openJobContext(
   const tokenizer = await loadTokenizer(model);
   const prompts = CONFORMANCE_PROMPTS.map((text) => ({ text, ids: tokenizer.encode(text) }));
   const goldens = await loadModelGoldens(model);
-  return { model, tokenizer, prompts, goldens, full, progress };
+  let reference: Promise<LogitsSource> | undefined;
+  return {
+    model,
+    tokenizer,
+    prompts,
+    goldens,
+    full,
+    progress,
+    reference: () => {
+      reference ??= createBackend(REFERENCE_BACKEND_ID, model);
+      return reference;
+    },
+    dispose: async () => {
+      const opened = await reference?.catch(() => undefined);
+      await opened?.dispose();
+    },
+  };
 }

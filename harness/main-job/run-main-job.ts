@@ -34,14 +34,18 @@ export async function runMainJob(input: MainJobInput): Promise<MainJobRecord> {
   // One backend at a time: the checks are compute-bound, so on a small machine backends side by
   // side only share the cores (the browser backends in a process of their own made the job slower).
   const backends: BackendOutcome[] = [];
-  for (const factory of options.backends.map(backendFactory)) {
-    const required = options.required.includes(factory.id);
-    const availability = await factory.availability();
-    if (availability.available) backends.push(await checkBackend(factory, required, ctx));
-    else {
-      progress(`${factory.id}: unavailable (${availability.reason})`);
-      backends.push({ id: factory.id, required, status: 'unavailable', ...availability });
+  try {
+    for (const factory of options.backends.map(backendFactory)) {
+      const required = options.required.includes(factory.id);
+      const availability = await factory.availability();
+      if (availability.available) backends.push(await checkBackend(factory, required, ctx));
+      else {
+        progress(`${factory.id}: unavailable (${availability.reason})`);
+        backends.push({ id: factory.id, required, status: 'unavailable', ...availability });
+      }
     }
+  } finally {
+    await ctx.dispose();
   }
   const counts = mainJobCounts(backends);
   return {
