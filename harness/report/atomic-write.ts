@@ -24,9 +24,9 @@ export function writeFilesAtomic(dir: string, files: Readonly<Record<string, str
   });
   for (const { target } of entries) assertReplaceable(target);
   mkdirSync(dir, { recursive: true });
-  // Temps of a run killed between write and rename.
-  for (const name of Object.keys(files))
-    removeLeftovers(dir, new RegExp(`^${escapeRegExp(name)}\\.tmp-(\\d+)$`));
+  // Temps of a run killed between write and rename, for any file of the set: one directory scan.
+  const names = Object.keys(files).map(escapeRegExp).join('|');
+  removeLeftovers(dir, new RegExp(`^(?:${names})\\.tmp-(\\d+)$`));
   try {
     for (const { temp, content } of entries) writeFileSync(temp, content);
     for (const { temp, target } of entries) renameSync(temp, target);

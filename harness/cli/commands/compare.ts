@@ -102,8 +102,8 @@ export async function runCompare(argv: readonly string[]): Promise<number> {
       gates,
       onProgress: progress,
     });
+    const doc = compareDocument(record);
     if (values.out !== undefined) {
-      const doc = compareDocument(record);
       writeFilesAtomic(values.out, {
         'compare.json': `${JSON.stringify(record, null, 2)}\n`,
         'compare.md': renderMarkdown(doc),
@@ -111,7 +111,7 @@ export async function runCompare(argv: readonly string[]): Promise<number> {
       });
       progress(`reports: ${join(values.out, 'compare.{json,md,html}')}`);
     }
-    process.stdout.write(values.json ? `${JSON.stringify(record)}\n` : renderText(compareDocument(record)));
+    process.stdout.write(values.json ? `${JSON.stringify(record)}\n` : renderText(doc));
     for (const agreement of record.backends) {
       for (const gate of agreement.gates) {
         if (!gate.passed)
