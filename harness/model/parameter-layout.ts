@@ -41,16 +41,15 @@ export function checkWeightsMatchConfig(
 ): void {
   // Every layer holds at least one tensor: a layer count beyond the file's tensor count is refused
   // before the expected layout (a dozen entries a layer) is built for it.
+  const mismatch = 'config.json and the weights come from different models; re-export them together';
   const layers = numLayers(config);
   if (layers > tensors.size) {
     throw new ModelDirError(
-      `config.json says the model has ${layers} layers but ${file} holds only ${tensors.size} tensors; ` +
-        'config.json and the weights come from different models; re-export them together',
+      `config.json says the model has ${layers} layers but ${file} holds only ${tensors.size} tensors; ${mismatch}`,
     );
   }
   const { layersKey, layerMarker, parameters } = parameterLayout(config);
   const markers = new Set(Array.from({ length: layers }, (_, i) => layerMarker(i)));
-  const mismatch = 'config.json and the weights come from different models; re-export them together';
   for (const { name, dims, shape } of parameters) {
     const tensor = tensors.get(name);
     if (tensor === undefined) {

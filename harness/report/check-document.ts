@@ -35,9 +35,9 @@ function backendLine(b: BackendCheck): string {
 export function checkDocument(report: CheckReport): ReportDocument {
   const cases = report.backends.flatMap((b) => b.cases);
   const failed = cases.filter((c) => !c.passed);
-  const verdict = report.passed
-    ? `all goldens passed: ${cases.length} case runs on ${report.backends.length} backend${report.backends.length === 1 ? '' : 's'}`
-    : `FAILED: ${failed.length} of ${cases.length} case runs on ${report.backends.length} backend${report.backends.length === 1 ? '' : 's'}`;
+  const n = report.backends.length;
+  const runs = `${cases.length} case runs on ${n} backend${n === 1 ? '' : 's'}`;
+  const verdict = report.passed ? `all goldens passed: ${runs}` : `FAILED: ${failed.length} of ${runs}`;
   return {
     title: `decode-harness check: ${report.model.name} (${report.goldenDir})`,
     blocks: [
