@@ -24,10 +24,10 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadModelDir } from '../harness/model/load-model-dir.ts';
-import { embeddedModelDir } from '../harness/model-gen/embedded-models.ts';
+import { loadModelDir } from '../harness/engine/model/load-model-dir.ts';
+import { embeddedModelDir } from '../harness/engine/model-gen/embedded-models.ts';
 
-const BIN = fileURLToPath(new URL('../harness/cli/bin.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../harness/bin.mjs', import.meta.url));
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 
 interface Case {

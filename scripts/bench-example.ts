@@ -43,7 +43,7 @@ const bench = [
 
 $.verbose = false;
 $.stdio = ['inherit', 'pipe', 'inherit']; // progress (stderr) stays visible
-const cli = (argv: string[]) => $({ nothrow: true })`node harness/cli/bin.mjs ${argv}`;
+const cli = (argv: string[]) => $({ nothrow: true })`node harness/bin.mjs ${argv}`;
 
 const first = await cli([...bench, '--out', OUT]);
 if (first.exitCode !== 0) process.exit(first.exitCode ?? 1);

@@ -16,8 +16,8 @@ import {
   manifestFromFiles,
   manifestPath,
   readManifest,
-} from '../harness/model-gen/embedded-models.ts';
-import { writeModelDirAtomically } from '../harness/model-gen/write-model-dir.ts';
+} from '../harness/engine/model-gen/embedded-models.ts';
+import { writeModelDirAtomically } from '../harness/engine/model-gen/write-model-dir.ts';
 
 const USAGE = 'usage: tsx scripts/make-fixture-models.ts [--update-manifest] [names...]';
 const args = minimist(process.argv.slice(2), {

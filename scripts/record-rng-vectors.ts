@@ -7,8 +7,8 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { seedrandomAlgorithms } from '../harness/rng/rng.ts';
-import { createRng } from '../harness/rng/seeded-rng.ts';
+import { seedrandomAlgorithms } from '../harness/core/rng/rng.ts';
+import { createRng } from '../harness/core/rng/seeded-rng.ts';
 
 const seeds = [0, 42];
 const drawsPerSeed = 5;

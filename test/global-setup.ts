@@ -1,4 +1,4 @@
-import { EMBEDDED_MODEL_NAMES, ensureEmbeddedModel } from '../harness/model-gen/embedded-models.ts';
+import { EMBEDDED_MODEL_NAMES, ensureEmbeddedModel } from '../harness/engine/model-gen/embedded-models.ts';
 
 /** Build (or verify) every embedded model once, before test workers race to them. */
 export default async function setup(): Promise<void> {

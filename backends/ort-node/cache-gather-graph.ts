@@ -1,5 +1,5 @@
-import { IR_VERSION, OPSET } from '../../harness/model-gen/onnx-decoder-io.ts';
-import { ElemType, intAttr, OnnxGraph } from '../../harness/model-gen/onnx-graph.ts';
+import { IR_VERSION, OPSET } from '../../harness/core/onnx/onnx-decoder-io.ts';
+import { ElemType, intAttr, OnnxGraph } from '../../harness/core/onnx/onnx-graph.ts';
 
 /** Input and output names of the gather graph for `count` cache tensors. */
 export const cacheGatherNames = (count: number) => ({

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { Availability } from '../../harness/backend/contract.ts';
+import type { Availability } from '../../harness/core/backend/contract.ts';
 
 /**
  * onnxruntime-node bundles only its CPU and WebGPU providers. The CUDA provider is two shared

@@ -3,8 +3,8 @@ import type {
   BackendFactory,
   BackendOptions,
   LogitsSource,
-} from '../../harness/backend/contract.ts';
-import type { ModelDir } from '../../harness/model/model-dir.ts';
+} from '../../harness/core/backend/contract.ts';
+import type { ModelDir } from '../../harness/core/model/model-dir.ts';
 import { EP_SPECS, type OrtNodeEp } from './execution-provider.ts';
 
 const INSTALL_FIX = 'run npm ci (ONNXRUNTIME_NODE_INSTALL=skip keeps the bundled CPU and WebGPU binaries)';

@@ -1,5 +1,5 @@
 import { type InferenceSession, Tensor } from 'onnxruntime-node';
-import { gatherCacheRows } from '../../harness/backend/cache-rows.ts';
+import { gatherCacheRows } from '../../harness/core/backend/cache-rows.ts';
 
 /** Graph names of one cache tensor: fed as `past`, returned as `present`. */
 interface CacheSlot {

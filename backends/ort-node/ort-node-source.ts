@@ -1,5 +1,5 @@
 import { type InferenceSession, Tensor } from 'onnxruntime-node';
-import { checkPrefillRows, checkReorder, checkStepTokens } from '../../harness/backend/batch-checks.ts';
+import { checkPrefillRows, checkReorder, checkStepTokens } from '../../harness/core/backend/batch-checks.ts';
 import {
   type BackendInfo,
   type BackendOptions,
@@ -7,9 +7,9 @@ import {
   type LogitsSource,
   lastPositionLogits,
   type PrefillOptions,
-} from '../../harness/backend/contract.ts';
-import { BackendUnavailable, UsageError } from '../../harness/errors.ts';
-import { float32Data } from '../../harness/model/float16.ts';
+} from '../../harness/core/backend/contract.ts';
+import { BackendUnavailable, UsageError } from '../../harness/core/errors.ts';
+import { float32Data } from '../../harness/core/model/float16.ts';
 import {
   headDim,
   type ModelConfig,
@@ -17,14 +17,14 @@ import {
   numKvHeads,
   numLayers,
   padTokenId,
-} from '../../harness/model/model-config.ts';
-import type { ModelDir } from '../../harness/model/model-dir.ts';
-import { checkOpenedDecoder, type DecoderFloat } from './decoder-io.ts';
+} from '../../harness/core/model/model-config.ts';
+import type { ModelDir } from '../../harness/core/model/model-dir.ts';
+import { checkOpenedDecoder, type DecoderFloat } from '../onnx-shared/decoder-io.ts';
+import { PaddedBatch } from '../onnx-shared/padded-batch.ts';
 import { DeviceCacheGather } from './device-cache-gather.ts';
 import { EP_SPECS, type EpSpec, type OrtNodeEp } from './execution-provider.ts';
 import { type CacheGather, hostCacheGather, KvCache } from './kv-cache.ts';
 import { openOrtSession } from './ort-session.ts';
-import { PaddedBatch } from './padded-batch.ts';
 
 /** Host buffers for one-token steps, allocated once per batch size and rewritten in place. */
 class StepBuffers {

@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { checkPlacements, parsePlacements } from '../../harness/backend/ort-placements.ts';
-import { HarnessError } from '../../harness/errors.ts';
+import { HarnessError } from '../../harness/core/errors.ts';
+import { checkPlacements, parsePlacements } from '../onnx-shared/ort-placements.ts';
 import type { EpSpec } from './execution-provider.ts';
 
 const run = promisify(execFile);

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Availability } from '../../harness/backend/contract.ts';
-import { removeLeftovers } from '../../harness/leftovers.ts';
+import type { Availability } from '../../harness/core/backend/contract.ts';
+import { removeLeftovers } from '../../harness/core/leftovers.ts';
 import { cacheGatherGraph } from './cache-gather-graph.ts';
 import { EP_SPECS } from './execution-provider.ts';
 import { probePlacements } from './placement-probe.ts';

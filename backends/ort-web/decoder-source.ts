@@ -1,8 +1,13 @@
-import { checkPrefillRows, checkReorder, checkStepTokens } from '../../harness/backend/batch-checks.ts';
-import type { BackendInfo, Logits, LogitsSource, PrefillOptions } from '../../harness/backend/contract.ts';
-import { UsageError } from '../../harness/errors.ts';
-import { type ModelConfig, maxPositions, padTokenId } from '../../harness/model/model-config.ts';
-import { PaddedBatch } from '../ort-node/padded-batch.ts';
+import { checkPrefillRows, checkReorder, checkStepTokens } from '../../harness/core/backend/batch-checks.ts';
+import type {
+  BackendInfo,
+  Logits,
+  LogitsSource,
+  PrefillOptions,
+} from '../../harness/core/backend/contract.ts';
+import { UsageError } from '../../harness/core/errors.ts';
+import { type ModelConfig, maxPositions, padTokenId } from '../../harness/core/model/model-config.ts';
+import { PaddedBatch } from '../onnx-shared/padded-batch.ts';
 import type { ForwardPass, ForwardTiming } from './forward-pass.ts';
 
 /**

@@ -4,8 +4,8 @@ import type {
   BackendFactory,
   BackendOptions,
   LogitsSource,
-} from '../../harness/backend/contract.ts';
-import type { ModelDir } from '../../harness/model/model-dir.ts';
+} from '../../harness/core/backend/contract.ts';
+import type { ModelDir } from '../../harness/core/model/model-dir.ts';
 import { CHROMIUM_PATH } from './chromium/chromium-browser.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { Logits } from '../../harness/backend/contract.ts';
+import type { Logits } from '../../harness/core/backend/contract.ts';
 
 /**
  * What one forward pass of a KV-cache decoder needs, laid out by PaddedBatch on the host:

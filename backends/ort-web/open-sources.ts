@@ -1,11 +1,10 @@
 import os from 'node:os';
-import type { BackendInfo } from '../../harness/backend/contract.ts';
-import { UsageError } from '../../harness/errors.ts';
-import type { ModelConfig } from '../../harness/model/model-config.ts';
-import type { ModelDir } from '../../harness/model/model-dir.ts';
+import type { BackendInfo, OutOfProcessMemory } from '../../harness/core/backend/contract.ts';
+import { UsageError } from '../../harness/core/errors.ts';
+import type { ModelConfig } from '../../harness/core/model/model-config.ts';
+import type { ModelDir } from '../../harness/core/model/model-dir.ts';
 import { CHROMIUM_PATH } from './chromium/chromium-browser.ts';
 import { ChromiumForward, type ChromiumStartup, type PageProvider } from './chromium/chromium-forward.ts';
-import type { BrowserMemory } from './chromium/chromium-processes.ts';
 import { KvDecoderSource } from './decoder-source.ts';
 import { NodeWasmForward } from './node-wasm/node-wasm-forward.ts';
 
@@ -40,9 +39,7 @@ export class ChromiumSource extends KvDecoderSource {
   }
 
   /** RSS and PSS summed over every process of this source's browser, now. */
-  browserMemory(): BrowserMemory {
-    return this.page.memory();
-  }
+  readonly outOfProcessMemory = (): OutOfProcessMemory => this.page.memory();
 }
 
 /** `chromium:webgpu` / `chromium:wasm`: one headless Chromium per source, closed by dispose(). */

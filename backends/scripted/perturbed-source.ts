@@ -1,4 +1,9 @@
-import type { BackendInfo, Logits, LogitsSource, PrefillOptions } from '../../harness/backend/contract.ts';
+import type {
+  BackendInfo,
+  Logits,
+  LogitsSource,
+  PrefillOptions,
+} from '../../harness/core/backend/contract.ts';
 import { RowContexts } from './row-contexts.ts';
 
 /**

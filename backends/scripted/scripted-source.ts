@@ -4,7 +4,7 @@ import type {
   Logits,
   LogitsSource,
   PrefillOptions,
-} from '../../harness/backend/contract.ts';
+} from '../../harness/core/backend/contract.ts';
 import { RowContexts } from './row-contexts.ts';
 
 /** Next-token logits (length vocabSize) for a whole context: prompt + tokens generated so far. */

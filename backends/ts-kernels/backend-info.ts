@@ -1,5 +1,5 @@
 import { cpus } from 'node:os';
-import type { BackendInfo, ComputeDtype } from '../../harness/backend/contract.ts';
+import type { BackendInfo, ComputeDtype } from '../../harness/core/backend/contract.ts';
 
 /** What a TS-kernel backend runs on: this process's CPU, one thread, plain JavaScript. */
 export function tsKernelsInfo(id: string, dtype: ComputeDtype): BackendInfo {

@@ -1,7 +1,7 @@
-import type { BackendFactory, BackendOptions } from '../../harness/backend/contract.ts';
-import { UsageError } from '../../harness/errors.ts';
-import type { ModelDir } from '../../harness/model/model-dir.ts';
-import { readSafetensors } from '../../harness/model/safetensors.ts';
+import type { BackendFactory, BackendOptions } from '../../harness/core/backend/contract.ts';
+import { UsageError } from '../../harness/core/errors.ts';
+import type { ModelDir } from '../../harness/core/model/model-dir.ts';
+import { readSafetensors } from '../../harness/core/model/safetensors.ts';
 import { Gpt2F32 } from './gpt2-f32.ts';
 import { Gpt2F64 } from './gpt2-f64.ts';
 import { gpt2Weights } from './gpt2-weights.ts';

@@ -1,6 +1,6 @@
-import { ModelDirError } from '../../harness/errors.ts';
-import type { Gpt2Config } from '../../harness/model/gpt2-config.ts';
-import type { HostTensor, TensorMap } from '../../harness/model/tensor.ts';
+import { ModelDirError } from '../../harness/core/errors.ts';
+import type { Gpt2Config } from '../../harness/core/model/gpt2-config.ts';
+import type { HostTensor, TensorMap } from '../../harness/core/model/tensor.ts';
 
 /** The float array type a backend computes in. */
 export type FloatArray = Float32Array | Float64Array;

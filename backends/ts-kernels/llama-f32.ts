@@ -1,4 +1,4 @@
-import type { LlamaConfig } from '../../harness/model/llama-config.ts';
+import type { LlamaConfig } from '../../harness/core/model/llama-config.ts';
 import {
   add,
   attention,

@@ -1,7 +1,7 @@
-import { ModelDirError } from '../../harness/errors.ts';
-import type { LlamaConfig } from '../../harness/model/llama-config.ts';
-import { checkWeightsMatchConfig } from '../../harness/model/parameter-layout.ts';
-import type { TensorMap } from '../../harness/model/tensor.ts';
+import { ModelDirError } from '../../harness/core/errors.ts';
+import type { LlamaConfig } from '../../harness/core/model/llama-config.ts';
+import { checkWeightsMatchConfig } from '../../harness/core/model/parameter-layout.ts';
+import type { TensorMap } from '../../harness/core/model/tensor.ts';
 import type { FloatArray, FloatArrayType } from './gpt2-weights.ts';
 
 /**

@@ -1,5 +1,5 @@
-import { checkPrefillRows, checkReorder, checkStepTokens } from '../../harness/backend/batch-checks.ts';
-import type { Logits, LogitsSource, PrefillOptions } from '../../harness/backend/contract.ts';
+import { checkPrefillRows, checkReorder, checkStepTokens } from '../../harness/core/backend/batch-checks.ts';
+import type { Logits, LogitsSource, PrefillOptions } from '../../harness/core/backend/contract.ts';
 import { tsKernelsInfo } from './backend-info.ts';
 import { RowCacheF32 } from './row-cache-f32.ts';
 

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EMBEDDED_MODEL_NAMES } from '../../harness/model-gen/embedded-models.ts';
+import { EMBEDDED_MODEL_NAMES } from '../../harness/engine/model-gen/embedded-models.ts';
 
 describe('conformance suites', () => {
   it('every embedded model has its conformance-<model>.test.ts', () => {

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogitsSource } from '../../harness/backend/contract.ts';
-import { allBackendFactories, createBackend, REFERENCE_BACKEND_ID } from '../../harness/backend/registry.ts';
-import { CONFORMANCE_CHECKS } from '../../harness/conformance/checks.ts';
-import { CONFORMANCE_PROMPTS } from '../../harness/conformance/prompts.ts';
-import { conformanceTolerance } from '../../harness/conformance/tolerances.ts';
-import { loadModelDir } from '../../harness/model/load-model-dir.ts';
-import { numLayers } from '../../harness/model/model-config.ts';
-import type { ModelDir } from '../../harness/model/model-dir.ts';
-import { loadTokenizer } from '../../harness/model/tokenizer.ts';
+import { allBackendFactories, createBackend, REFERENCE_BACKEND_ID } from '../../harness/app/registry.ts';
+import type { LogitsSource } from '../../harness/core/backend/contract.ts';
+import { numLayers } from '../../harness/core/model/model-config.ts';
+import type { ModelDir } from '../../harness/core/model/model-dir.ts';
+import { CONFORMANCE_CHECKS } from '../../harness/engine/conformance/checks.ts';
+import { CONFORMANCE_PROMPTS } from '../../harness/engine/conformance/prompts.ts';
+import { conformanceTolerance } from '../../harness/engine/conformance/tolerances.ts';
+import { loadModelDir } from '../../harness/engine/model/load-model-dir.ts';
+import { loadTokenizer } from '../../harness/engine/model/tokenizer.ts';
 import { createOrSkip, requireAvailable } from '../helpers/backends.ts';
 
 /** Backends that cannot run a model here (e.g. float16 without shader-f16), with why. */

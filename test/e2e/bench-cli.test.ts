@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { BenchRan, BenchReport } from '../../harness/bench/bench-record.ts';
+import type { BenchRan, BenchReport } from '../../harness/engine/bench/bench-record.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-cli-'));

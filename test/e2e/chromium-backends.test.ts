@@ -8,11 +8,11 @@ import { CHROMIUM_PATH } from '../../backends/ort-web/chromium/chromium-browser.
 import { ChromiumForward, type PageProvider } from '../../backends/ort-web/chromium/chromium-forward.ts';
 import { chromiumPidsUnder } from '../../backends/ort-web/chromium/chromium-processes.ts';
 import { KvDecoderSource } from '../../backends/ort-web/decoder-source.ts';
-import { type Logits, logitsRow } from '../../harness/backend/contract.ts';
-import type { Gpt2Config } from '../../harness/model/gpt2-config.ts';
-import type { ModelDir } from '../../harness/model/model-dir.ts';
-import { generateGpt2Weights } from '../../harness/model-gen/generate-gpt2-weights.ts';
-import { buildGpt2Onnx } from '../../harness/model-gen/gpt2-onnx.ts';
+import { type Logits, logitsRow } from '../../harness/core/backend/contract.ts';
+import type { Gpt2Config } from '../../harness/core/model/gpt2-config.ts';
+import type { ModelDir } from '../../harness/core/model/model-dir.ts';
+import { generateGpt2Weights } from '../../harness/engine/model-gen/generate-gpt2-weights.ts';
+import { buildGpt2Onnx } from '../../harness/engine/model-gen/gpt2-onnx.ts';
 import { SMALL_GPT2_CONFIG } from '../helpers/small-gpt2-config.ts';
 
 /**

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chromiumAvailability } from '../../backends/ort-web/chromium/availability.ts';
 import { CHROMIUM_PATH } from '../../backends/ort-web/chromium/chromium-browser.ts';
-import { loadModelDir } from '../../harness/model/load-model-dir.ts';
+import { loadModelDir } from '../../harness/engine/model/load-model-dir.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'decode-harness-cli-'));
@@ -14,7 +14,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('decode-harness CLI', () => {
   it('a closed stdout ends the command quietly (trace | head -c 10)', () => {
-    const bin = fileURLToPath(new URL('../../harness/cli/bin.mjs', import.meta.url));
+    const bin = fileURLToPath(new URL('../../harness/bin.mjs', import.meta.url));
     const pipeline = `set -o pipefail; "${process.execPath}" "${bin}" trace --prompt Hello --backend ts:f64 --max-new-tokens 100 --top 20 | head -c 10`;
     const run = spawnSync('bash', ['-c', pipeline], { encoding: 'utf8', timeout: 60_000 });
     expect(run.stdout).toHaveLength(10);

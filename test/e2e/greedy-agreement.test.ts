@@ -1,13 +1,13 @@
 import { AutoModelForCausalLM, env, Tensor } from '@huggingface/transformers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { LogitsSource } from '../../harness/backend/contract.ts';
-import { allBackendFactories, createBackend, REFERENCE_BACKEND_ID } from '../../harness/backend/registry.ts';
-import { greedy } from '../../harness/decode/greedy.ts';
-import { eosTokenIds } from '../../harness/model/eos-token-ids.ts';
-import { loadModelDir } from '../../harness/model/load-model-dir.ts';
-import type { ModelDir } from '../../harness/model/model-dir.ts';
-import { loadTokenizer, type Tokenizer } from '../../harness/model/tokenizer.ts';
-import { EMBEDDED_MODEL_NAMES, embeddedModelDtype } from '../../harness/model-gen/embedded-models.ts';
+import { allBackendFactories, createBackend, REFERENCE_BACKEND_ID } from '../../harness/app/registry.ts';
+import type { LogitsSource } from '../../harness/core/backend/contract.ts';
+import type { ModelDir } from '../../harness/core/model/model-dir.ts';
+import { greedy } from '../../harness/engine/decode/greedy.ts';
+import { eosTokenIds } from '../../harness/engine/model/eos-token-ids.ts';
+import { loadModelDir } from '../../harness/engine/model/load-model-dir.ts';
+import { loadTokenizer, type Tokenizer } from '../../harness/engine/model/tokenizer.ts';
+import { EMBEDDED_MODEL_NAMES, embeddedModelDtype } from '../../harness/engine/model-gen/embedded-models.ts';
 import { createOrSkip, requireAvailable } from '../helpers/backends.ts';
 import { FULL_MATRIX } from '../helpers/full-matrix.ts';
 

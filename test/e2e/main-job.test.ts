@@ -5,11 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailability } from '../../backends/ort-web/chromium/availability.ts';
 import { CHROMIUM_PATH, ChromiumBrowser } from '../../backends/ort-web/chromium/chromium-browser.ts';
-import type { MainJobRecord } from '../../harness/main-job/main-job-record.ts';
-import { mainJobCounts } from '../../harness/main-job/main-job-record.ts';
-import { mainJobDocument } from '../../harness/report/main-job-document.ts';
-import { renderMarkdown } from '../../harness/report/render-markdown.ts';
-import { renderText, TERMINAL_COLUMNS } from '../../harness/report/render-text.ts';
+import type { MainJobRecord } from '../../harness/app/main-job/main-job-record.ts';
+import { mainJobCounts } from '../../harness/app/main-job/main-job-record.ts';
+import { mainJobDocument } from '../../harness/app/report/main-job-document.ts';
+import { renderMarkdown } from '../../harness/app/report/render-markdown.ts';
+import { renderText, TERMINAL_COLUMNS } from '../../harness/app/report/render-text.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'decode-harness-main-job-'));

@@ -1,13 +1,13 @@
 import { AutoModelForCausalLM, random, Tensor } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogitsSource } from '../../harness/backend/contract.ts';
-import { createBackend } from '../../harness/backend/registry.ts';
-import { decode } from '../../harness/decode/decode.ts';
-import { resolveGenerationConfig } from '../../harness/decode/resolve-generation-config.ts';
-import { eosTokenIds } from '../../harness/model/eos-token-ids.ts';
-import { loadModelDir } from '../../harness/model/load-model-dir.ts';
-import type { ModelDir } from '../../harness/model/model-dir.ts';
-import { loadTokenizer, type Tokenizer } from '../../harness/model/tokenizer.ts';
+import { createBackend } from '../../harness/app/registry.ts';
+import type { LogitsSource } from '../../harness/core/backend/contract.ts';
+import type { ModelDir } from '../../harness/core/model/model-dir.ts';
+import { decode } from '../../harness/engine/decode/decode.ts';
+import { resolveGenerationConfig } from '../../harness/engine/decode/resolve-generation-config.ts';
+import { eosTokenIds } from '../../harness/engine/model/eos-token-ids.ts';
+import { loadModelDir } from '../../harness/engine/model/load-model-dir.ts';
+import { loadTokenizer, type Tokenizer } from '../../harness/engine/model/tokenizer.ts';
 
 /**
  * The transformers.js-compatible RNG mode (`--rng mt19937`): for the options transformers.js

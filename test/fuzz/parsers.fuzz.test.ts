@@ -3,27 +3,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseCommandArgs } from '../../harness/cli/args.ts';
-import { DECODE_OPTIONS, generationConfigFrom } from '../../harness/cli/decode-options.ts';
-import { readPromptFile } from '../../harness/compare/prompt-set.ts';
-import {
-  fileLabel,
-  MAX_BATCH_ROWS,
-  resolveGenerationConfig,
-} from '../../harness/decode/resolve-generation-config.ts';
-import { HarnessError } from '../../harness/errors.ts';
-import { loadCaseList } from '../../harness/golden/case-list.ts';
-import { DEFAULT_CASE_LIST, defaultGoldenDir } from '../../harness/golden/golden-dir.ts';
-import { parseGolden } from '../../harness/golden/parse-golden.ts';
-import { loadModelDir } from '../../harness/model/load-model-dir.ts';
-import { numLayers, parseModelConfig } from '../../harness/model/model-config.ts';
+import { parseCommandArgs } from '../../harness/app/cli/args.ts';
+import { DECODE_OPTIONS, generationConfigFrom } from '../../harness/app/cli/decode-options.ts';
+import { HarnessError } from '../../harness/core/errors.ts';
+import { numLayers, parseModelConfig } from '../../harness/core/model/model-config.ts';
 import {
   decodeSafetensors,
   encodeSafetensors,
   readSafetensorsSpecs,
-} from '../../harness/model/safetensors.ts';
-import { embeddedModelDir } from '../../harness/model-gen/embedded-models.ts';
-import { parseDecimal } from '../../harness/parse-decimal.ts';
+} from '../../harness/core/model/safetensors.ts';
+import { parseDecimal } from '../../harness/core/parse-decimal.ts';
+import { readPromptFile } from '../../harness/engine/compare/prompt-set.ts';
+import {
+  fileLabel,
+  MAX_BATCH_ROWS,
+  resolveGenerationConfig,
+} from '../../harness/engine/decode/resolve-generation-config.ts';
+import { loadCaseList } from '../../harness/engine/golden/case-list.ts';
+import { DEFAULT_CASE_LIST, defaultGoldenDir } from '../../harness/engine/golden/golden-dir.ts';
+import { parseGolden } from '../../harness/engine/golden/parse-golden.ts';
+import { loadModelDir } from '../../harness/engine/model/load-model-dir.ts';
+import { embeddedModelDir } from '../../harness/engine/model-gen/embedded-models.ts';
 
 /**
  * Random and mutated inputs against every parser a user's file or flag reaches. The invariant, for

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { defaultGoldenDir } from '../../harness/golden/golden-dir.ts';
-import { EMBEDDED_MODEL_NAMES } from '../../harness/model-gen/embedded-models.ts';
+import { defaultGoldenDir } from '../../harness/engine/golden/golden-dir.ts';
+import { EMBEDDED_MODEL_NAMES } from '../../harness/engine/model-gen/embedded-models.ts';
 
 describe('golden suites', () => {
   it('every embedded model with committed goldens has its golden-<model>.test.ts', () => {

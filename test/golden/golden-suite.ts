@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PerturbedSource } from '../../backends/scripted/perturbed-source.ts';
-import type { Availability, LogitsSource } from '../../harness/backend/contract.ts';
-import { allBackendFactories, createBackend } from '../../harness/backend/registry.ts';
-import type { TextOf } from '../../harness/decode/stopping.ts';
-import { checkCase } from '../../harness/golden/check-case.ts';
-import type { BackendCheck, CaseOutcome } from '../../harness/golden/check-result.ts';
-import { defaultGoldenDir, readGoldenDir } from '../../harness/golden/golden-dir.ts';
-import { modelIdentity } from '../../harness/golden/model-identity.ts';
-import { assertGoldensMatchModel, checkSource, textOfFor } from '../../harness/golden/run-check.ts';
-import { selectGoldens } from '../../harness/golden/software-adapter-subset.ts';
-import { loadModelDir } from '../../harness/model/load-model-dir.ts';
-import type { ModelDir } from '../../harness/model/model-dir.ts';
+import { allBackendFactories, createBackend } from '../../harness/app/registry.ts';
+import type { Availability, LogitsSource } from '../../harness/core/backend/contract.ts';
+import type { ModelDir } from '../../harness/core/model/model-dir.ts';
+import type { TextOf } from '../../harness/engine/decode/stopping.ts';
+import { checkCase } from '../../harness/engine/golden/check-case.ts';
+import type { BackendCheck, CaseOutcome } from '../../harness/engine/golden/check-result.ts';
+import { defaultGoldenDir, readGoldenDir } from '../../harness/engine/golden/golden-dir.ts';
+import { modelIdentity } from '../../harness/engine/golden/model-identity.ts';
+import { assertGoldensMatchModel, checkSource, textOfFor } from '../../harness/engine/golden/run-check.ts';
+import { selectGoldens } from '../../harness/engine/golden/software-adapter-subset.ts';
+import { loadModelDir } from '../../harness/engine/model/load-model-dir.ts';
 import { createOrSkip } from '../helpers/backends.ts';
 import { FULL_MATRIX, SOFTWARE_ADAPTER_TEST_CASES } from '../helpers/full-matrix.ts';
 

@@ -1,8 +1,8 @@
 import type { TestContext } from 'vitest';
-import type { BackendFactory, LogitsSource } from '../../harness/backend/contract.ts';
-import { createBackend } from '../../harness/backend/registry.ts';
-import { BackendUnavailable } from '../../harness/errors.ts';
-import type { ModelDir } from '../../harness/model/model-dir.ts';
+import { createBackend } from '../../harness/app/registry.ts';
+import type { BackendFactory, LogitsSource } from '../../harness/core/backend/contract.ts';
+import { BackendUnavailable } from '../../harness/core/errors.ts';
+import type { ModelDir } from '../../harness/core/model/model-dir.ts';
 import { softwareAdapterSkip } from './full-matrix.ts';
 
 /**

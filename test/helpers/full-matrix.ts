@@ -1,4 +1,4 @@
-import type { BackendInfo } from '../../harness/backend/contract.ts';
+import type { BackendInfo } from '../../harness/core/backend/contract.ts';
 
 /**
  * `npm run test:full` sets DECODE_HARNESS_FULL=1: software GPU adapters (SwiftShader, ~0.5 s a

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../../harness/cli/bin.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../harness/bin.mjs', import.meta.url));
 
 export interface CliRun {
   readonly code: number | null;

@@ -2,11 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BENCH_SCHEMA, type BenchRan, type BenchReport } from '../../harness/bench/bench-record.ts';
-import { compareReports, slowdownGate } from '../../harness/bench/compare-reports.ts';
-import { readBenchReport } from '../../harness/bench/parse-bench-report.ts';
-import { UsageError } from '../../harness/errors.ts';
-import { summarize } from '../../harness/statistics.ts';
+import { UsageError } from '../../harness/core/errors.ts';
+import { summarize } from '../../harness/core/statistics.ts';
+import { BENCH_SCHEMA, type BenchRan, type BenchReport } from '../../harness/engine/bench/bench-record.ts';
+import { compareReports, slowdownGate } from '../../harness/engine/bench/compare-reports.ts';
+import { readBenchReport } from '../../harness/engine/bench/parse-bench-report.ts';
 
 /** A ran result whose tg samples are `tg` and pp samples `pp` (everything else fixed). */
 function ran(backendId: string, tg: number[], pp: number[] = [100, 100], sha = 'a'.repeat(64)): BenchRan {

@@ -1,15 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OrtNodeSource } from '../../backends/ort-node/ort-node-source.ts';
-import { createBackend } from '../../harness/backend/registry.ts';
-import { BareOrtLoop } from '../../harness/bench/bare-ort-loop.ts';
-import { syntheticPrompt } from '../../harness/bench/synthetic-prompt.ts';
+import { BareOrtLoop } from '../../harness/app/bench-targets/bare-ort-loop.ts';
 import {
   openTransformersJs,
   timeTransformersJsGreedy,
-} from '../../harness/bench/transformers-js-generate.ts';
-import { greedy } from '../../harness/decode/greedy.ts';
-import { loadModelDir } from '../../harness/model/load-model-dir.ts';
-import type { ModelDir } from '../../harness/model/model-dir.ts';
+} from '../../harness/app/bench-targets/transformers-js-generate.ts';
+import { createBackend } from '../../harness/app/registry.ts';
+import type { ModelDir } from '../../harness/core/model/model-dir.ts';
+import { syntheticPrompt } from '../../harness/engine/bench/synthetic-prompt.ts';
+import { greedy } from '../../harness/engine/decode/greedy.ts';
+import { loadModelDir } from '../../harness/engine/model/load-model-dir.ts';
 
 const NEW_TOKENS = 12;
 let model: ModelDir;

@@ -2,19 +2,20 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { wrongLayerNormEps } from '../../backends/faulty/wrong-layer-norm-eps.ts';
 import { tsF32Factory } from '../../backends/ts-kernels/factories.ts';
-import type { BackendFactory } from '../../harness/backend/contract.ts';
-import { benchModelOf } from '../../harness/bench/bench-model.ts';
-import type { BenchRan } from '../../harness/bench/bench-record.ts';
-import { ConformanceGate, codeSha256 } from '../../harness/bench/conformance-gate.ts';
-import { silentProgress } from '../../harness/bench/progress.ts';
-import { renderBenchMarkdown, renderBenchText } from '../../harness/bench/render-bench.ts';
-import { csvCell, renderBenchCsv } from '../../harness/bench/render-bench-csv.ts';
-import { runBench } from '../../harness/bench/run-bench.ts';
-import { benchSettings } from '../../harness/cli/commands/bench.ts';
-import { loadModelDir } from '../../harness/model/load-model-dir.ts';
-import type { ModelDir } from '../../harness/model/model-dir.ts';
+import { benchSettings } from '../../harness/app/cli/commands/bench.ts';
+import { referenceFactory } from '../../harness/app/registry.ts';
+import { renderBenchMarkdown, renderBenchText } from '../../harness/app/report/render-bench.ts';
+import { csvCell, renderBenchCsv } from '../../harness/app/report/render-bench-csv.ts';
+import type { BackendFactory } from '../../harness/core/backend/contract.ts';
+import type { ModelDir } from '../../harness/core/model/model-dir.ts';
+import { benchModelOf } from '../../harness/engine/bench/bench-model.ts';
+import type { BenchRan } from '../../harness/engine/bench/bench-record.ts';
+import { ConformanceGate, codeSha256 } from '../../harness/engine/bench/conformance-gate.ts';
+import { silentProgress } from '../../harness/engine/bench/progress.ts';
+import { runBench } from '../../harness/engine/bench/run-bench.ts';
+import { loadModelDir } from '../../harness/engine/model/load-model-dir.ts';
+import { wrongLayerNormEps } from '../faulty-backends/wrong-layer-norm-eps.ts';
 
 /** ts:f32 with a wrong layer-norm epsilon: fails conformance, so benchmarks must refuse it. */
 const faultyFactory: BackendFactory = {
@@ -40,16 +41,28 @@ describe('ConformanceGate', () => {
   it('passes a conforming backend, caches the pass per model sha, and rechecks on request', async () => {
     const cacheRoot = mkdtempSync(join(tmpdir(), 'gate-'));
     const sha = (await benchModelOf(model)).sha256;
-    const gate = new ConformanceGate(model, sha, { recheck: false, cacheRoot });
+    const gate = new ConformanceGate(model, sha, {
+      reference: referenceFactory(),
+      recheck: false,
+      cacheRoot,
+    });
     try {
       expect(await gate.check(tsF32Factory, {})).toEqual({ passed: true, cached: false });
       expect(readdirSync(join(cacheRoot, sha.slice(0, 16)))).toEqual(['ts_f32.json']);
       expect(await gate.check(tsF32Factory, {})).toEqual({ passed: true, cached: true });
-      const recheck = new ConformanceGate(model, sha, { recheck: true, cacheRoot });
+      const recheck = new ConformanceGate(model, sha, {
+        reference: referenceFactory(),
+        recheck: true,
+        cacheRoot,
+      });
       expect(await recheck.check(tsF32Factory, {})).toEqual({ passed: true, cached: false });
       await recheck.dispose();
       // another model (sha) does not see the pass
-      const other = new ConformanceGate(model, 'f'.repeat(64), { recheck: false, cacheRoot });
+      const other = new ConformanceGate(model, 'f'.repeat(64), {
+        reference: referenceFactory(),
+        recheck: false,
+        cacheRoot,
+      });
       expect(await other.check(tsF32Factory, {})).toEqual({ passed: true, cached: false });
       await other.dispose();
       // a pass recorded by other code (another harness, backend or onnxruntime version) is not reused
@@ -66,7 +79,11 @@ describe('ConformanceGate', () => {
 
   it('refuses a backend that fails a check, names the checks, and never caches a failure', async () => {
     const cacheRoot = mkdtempSync(join(tmpdir(), 'gate-'));
-    const gate = new ConformanceGate(model, 'e'.repeat(64), { recheck: false, cacheRoot });
+    const gate = new ConformanceGate(model, 'e'.repeat(64), {
+      reference: referenceFactory(),
+      recheck: false,
+      cacheRoot,
+    });
     try {
       const verdict = await gate.check(faultyFactory, {});
       expect(verdict.passed).toBe(false);
@@ -92,6 +109,7 @@ describe('runBench', () => {
         models: ['tiny-gpt2'],
         backends: [tsF32Factory, faultyFactory, absentFactory],
         settings,
+        reference: referenceFactory(),
         recheck: false,
       },
       silentProgress,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { benchGenerationConfig } from '../../harness/bench/bench-config.ts';
-import { benchSettings } from '../../harness/cli/commands/bench.ts';
-import { strategyOf } from '../../harness/decode/generation-config.ts';
-import { UsageError } from '../../harness/errors.ts';
+import { benchSettings } from '../../harness/app/cli/commands/bench.ts';
+import { UsageError } from '../../harness/core/errors.ts';
+import { benchGenerationConfig } from '../../harness/engine/bench/bench-config.ts';
+import { strategyOf } from '../../harness/engine/decode/generation-config.ts';
 
 describe('bench settings from the command line', () => {
   it('defaults to a 16-token prompt, 64 new tokens, 5 repetitions after 1 warm-up, greedy, batch 1', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TARGET_SETTINGS, type TargetRun } from '../../harness/bench/targets/run-targets.ts';
-import type { LaneName, LaneSample } from '../../harness/bench/targets/target-lanes.ts';
-import { evaluateTargets, renderTargetsText } from '../../harness/bench/targets/targets-table.ts';
+import { DEFAULT_TARGET_SETTINGS, type TargetRun } from '../../harness/app/bench-targets/run-targets.ts';
+import type { LaneName, LaneSample } from '../../harness/app/bench-targets/target-lanes.ts';
+import { evaluateTargets, renderTargetsText } from '../../harness/app/bench-targets/targets-table.ts';
 
 /** Wall-clock figures as given; CPU time at half of them (a busy machine: we got half the CPU). */
 const sample = (modelMsPerStep: number | null, endToEndMsPerToken: number): LaneSample => ({

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { BackendInfo, Logits, LogitsSource } from '../../harness/backend/contract.ts';
-import { timeBatchedGreedy, timeDecode } from '../../harness/bench/decode-timing.ts';
-import { TimedSource } from '../../harness/bench/timed-source.ts';
-import { HF_DEFAULTS } from '../../harness/decode/generation-config.ts';
+import type { BackendInfo, Logits, LogitsSource } from '../../harness/core/backend/contract.ts';
+import { timeBatchedGreedy, timeDecode } from '../../harness/engine/bench/decode-timing.ts';
+import { TimedSource } from '../../harness/engine/bench/timed-source.ts';
+import { HF_DEFAULTS } from '../../harness/engine/decode/generation-config.ts';
 
 const VOCAB = 8;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,18 +1,18 @@
 import seedrandom from 'seedrandom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { droppingKvCache } from '../../backends/faulty/dropping-kv-cache.ts';
-import { NoisyLogits } from '../../backends/faulty/noisy-logits.ts';
-import { OffByOnePositions } from '../../backends/faulty/off-by-one-positions.ts';
-import { wrongLayerNormEps } from '../../backends/faulty/wrong-layer-norm-eps.ts';
-import type { LogitsSource } from '../../harness/backend/contract.ts';
-import { backendFactory, createBackend } from '../../harness/backend/registry.ts';
-import { compareBackends } from '../../harness/compare/compare-backends.ts';
-import type { BackendAgreement, CompareRecord } from '../../harness/compare/compare-record.ts';
-import { DEFAULT_COMPARE_PROMPTS } from '../../harness/compare/prompt-set.ts';
-import { eosTokenIds } from '../../harness/model/eos-token-ids.ts';
-import { loadModelDir } from '../../harness/model/load-model-dir.ts';
-import type { ModelDir } from '../../harness/model/model-dir.ts';
-import { loadTokenizer, type Tokenizer } from '../../harness/model/tokenizer.ts';
+import { backendFactory, createBackend } from '../../harness/app/registry.ts';
+import type { LogitsSource } from '../../harness/core/backend/contract.ts';
+import type { ModelDir } from '../../harness/core/model/model-dir.ts';
+import { compareBackends } from '../../harness/engine/compare/compare-backends.ts';
+import type { BackendAgreement, CompareRecord } from '../../harness/engine/compare/compare-record.ts';
+import { DEFAULT_COMPARE_PROMPTS } from '../../harness/engine/compare/prompt-set.ts';
+import { eosTokenIds } from '../../harness/engine/model/eos-token-ids.ts';
+import { loadModelDir } from '../../harness/engine/model/load-model-dir.ts';
+import { loadTokenizer, type Tokenizer } from '../../harness/engine/model/tokenizer.ts';
+import { droppingKvCache } from '../faulty-backends/dropping-kv-cache.ts';
+import { NoisyLogits } from '../faulty-backends/noisy-logits.ts';
+import { OffByOnePositions } from '../faulty-backends/off-by-one-positions.ts';
+import { wrongLayerNormEps } from '../faulty-backends/wrong-layer-norm-eps.ts';
 
 /**
  * Proof that `compare` finds real problems: faulty variants of real backends on tiny-gpt2 must each

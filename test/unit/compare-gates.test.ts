@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { agreementSummary } from '../../harness/compare/agreement-summary.ts';
-import { firstDivergence, noiseLogit } from '../../harness/compare/free-running.ts';
+import { UsageError } from '../../harness/core/errors.ts';
+import { agreementSummary } from '../../harness/engine/compare/agreement-summary.ts';
+import { firstDivergence, noiseLogit } from '../../harness/engine/compare/free-running.ts';
 import {
   evaluateGates,
   gateFailureLine,
   gateLimits,
   parseGateOverrides,
-} from '../../harness/compare/gates.ts';
-import { conformanceTolerance } from '../../harness/conformance/tolerances.ts';
-import type { SequenceResult } from '../../harness/decode/decode-result.ts';
-import type { TokenLogprob } from '../../harness/decode/top-candidates.ts';
-import { UsageError } from '../../harness/errors.ts';
+} from '../../harness/engine/compare/gates.ts';
+import { conformanceTolerance } from '../../harness/engine/conformance/tolerances.ts';
+import type { SequenceResult } from '../../harness/engine/decode/decode-result.ts';
+import type { TokenLogprob } from '../../harness/engine/decode/top-candidates.ts';
 
 describe('gate limits', () => {
   it('default to the float noise of the less precise dtype of the pair', () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { agreementSummary, stepSeries } from '../../harness/compare/agreement-summary.ts';
-import type { PositionMetrics } from '../../harness/compare/compare-record.ts';
-import { distribution } from '../../harness/compare/distribution.ts';
-import { firstFlagged } from '../../harness/compare/first-flagged.ts';
-import { comparePosition, referenceRow } from '../../harness/compare/position-metrics.ts';
-import { logSoftmax } from '../../harness/decode/log-softmax.ts';
-import { NumericError } from '../../harness/errors.ts';
+import { NumericError } from '../../harness/core/errors.ts';
+import { agreementSummary, stepSeries } from '../../harness/engine/compare/agreement-summary.ts';
+import type { PositionMetrics } from '../../harness/engine/compare/compare-record.ts';
+import { distribution } from '../../harness/engine/compare/distribution.ts';
+import { firstFlagged } from '../../harness/engine/compare/first-flagged.ts';
+import { comparePosition, referenceRow } from '../../harness/engine/compare/position-metrics.ts';
+import { logSoftmax } from '../../harness/engine/decode/log-softmax.ts';
 
 /** Deterministic pseudo-random logits in about [-8, 8]. */
 function logits(n: number, seed: number): Float64Array {

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_COMPARE_PROMPTS, readPromptFile } from '../../harness/compare/prompt-set.ts';
-import { UsageError } from '../../harness/errors.ts';
+import { UsageError } from '../../harness/core/errors.ts';
+import { DEFAULT_COMPARE_PROMPTS, readPromptFile } from '../../harness/engine/compare/prompt-set.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'compare-prompts-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

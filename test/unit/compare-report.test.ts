@@ -1,16 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { OffByOnePositions } from '../../backends/faulty/off-by-one-positions.ts';
-import { createBackend } from '../../harness/backend/registry.ts';
-import { compareBackends } from '../../harness/compare/compare-backends.ts';
-import { COMPARE_SCHEMA, type CompareRecord } from '../../harness/compare/compare-record.ts';
-import { loadModelDir } from '../../harness/model/load-model-dir.ts';
-import { loadTokenizer } from '../../harness/model/tokenizer.ts';
-import { compareDocument } from '../../harness/report/compare-blocks.ts';
-import { METRIC_SECTIONS } from '../../harness/report/compare-fields.ts';
-import type { Plot } from '../../harness/report/document.ts';
-import { renderHtml } from '../../harness/report/render-html.ts';
-import { renderMarkdown } from '../../harness/report/render-markdown.ts';
-import { renderText } from '../../harness/report/render-text.ts';
+import { createBackend } from '../../harness/app/registry.ts';
+import { compareDocument } from '../../harness/app/report/compare-blocks.ts';
+import { METRIC_SECTIONS } from '../../harness/app/report/compare-fields.ts';
+import type { Plot } from '../../harness/app/report/document.ts';
+import { renderHtml } from '../../harness/app/report/render-html.ts';
+import { renderMarkdown } from '../../harness/app/report/render-markdown.ts';
+import { renderText } from '../../harness/app/report/render-text.ts';
+import { compareBackends } from '../../harness/engine/compare/compare-backends.ts';
+import { COMPARE_SCHEMA, type CompareRecord } from '../../harness/engine/compare/compare-record.ts';
+import { loadModelDir } from '../../harness/engine/model/load-model-dir.ts';
+import { loadTokenizer } from '../../harness/engine/model/tokenizer.ts';
+import { OffByOnePositions } from '../faulty-backends/off-by-one-positions.ts';
 
 const renderCompareText = (r: CompareRecord) => renderText(compareDocument(r));
 const renderCompareMarkdown = (r: CompareRecord) => renderMarkdown(compareDocument(r));

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { checkLengths } from '../../harness/decode/lengths.ts';
-import { logSoftmax } from '../../harness/decode/log-softmax.ts';
-import { argmax, topK } from '../../harness/decode/top-candidates.ts';
-import { NumericError, UsageError } from '../../harness/errors.ts';
+import { NumericError, UsageError } from '../../harness/core/errors.ts';
+import { checkLengths } from '../../harness/engine/decode/lengths.ts';
+import { logSoftmax } from '../../harness/engine/decode/log-softmax.ts';
+import { argmax, topK } from '../../harness/engine/decode/top-candidates.ts';
 
 describe('logSoftmax', () => {
   it('matches the textbook formula in float64 and sums to 1', () => {

@@ -2,9 +2,9 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseGpt2Config } from '../../harness/model/gpt2-config.ts';
-import { parseLlamaConfig } from '../../harness/model/llama-config.ts';
-import { checkWeightsMatchConfig } from '../../harness/model/parameter-layout.ts';
+import { parseGpt2Config } from '../../harness/core/model/gpt2-config.ts';
+import { parseLlamaConfig } from '../../harness/core/model/llama-config.ts';
+import { checkWeightsMatchConfig } from '../../harness/core/model/parameter-layout.ts';
 import {
   buildEmbeddedModelFiles,
   EMBEDDED_MODEL_NAMES,
@@ -15,11 +15,11 @@ import {
   readManifest,
   sha256Hex,
   verifyEmbeddedModel,
-} from '../../harness/model-gen/embedded-models.ts';
-import { generateGpt2Weights } from '../../harness/model-gen/generate-gpt2-weights.ts';
-import { generateLlamaWeights } from '../../harness/model-gen/generate-llama-weights.ts';
-import { llamaModelDirFiles } from '../../harness/model-gen/llama-model-dir.ts';
-import { writeModelDirAtomically } from '../../harness/model-gen/write-model-dir.ts';
+} from '../../harness/engine/model-gen/embedded-models.ts';
+import { generateGpt2Weights } from '../../harness/engine/model-gen/generate-gpt2-weights.ts';
+import { generateLlamaWeights } from '../../harness/engine/model-gen/generate-llama-weights.ts';
+import { llamaModelDirFiles } from '../../harness/engine/model-gen/llama-model-dir.ts';
+import { writeModelDirAtomically } from '../../harness/engine/model-gen/write-model-dir.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'embedded-model-test-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -6,7 +6,7 @@ import {
   fromFloat16Bits,
   roundToFloat16,
   toFloat16Bits,
-} from '../../harness/model/float16.ts';
+} from '../../harness/core/model/float16.ts';
 
 describe('binary16 conversion', () => {
   it('encodes exact values to their IEEE 754 bits', () => {

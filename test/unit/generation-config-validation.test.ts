@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseCommandArgs } from '../../harness/cli/args.ts';
-import { DECODE_OPTIONS, generationConfigFrom } from '../../harness/cli/decode-options.ts';
-import { strategyOf } from '../../harness/decode/generation-config.ts';
-import { cliLabel, resolveGenerationConfig } from '../../harness/decode/resolve-generation-config.ts';
-import { UsageError } from '../../harness/errors.ts';
-import { loadModelDir } from '../../harness/model/load-model-dir.ts';
+import { parseCommandArgs } from '../../harness/app/cli/args.ts';
+import { DECODE_OPTIONS, generationConfigFrom } from '../../harness/app/cli/decode-options.ts';
+import { UsageError } from '../../harness/core/errors.ts';
+import { strategyOf } from '../../harness/engine/decode/generation-config.ts';
+import { cliLabel, resolveGenerationConfig } from '../../harness/engine/decode/resolve-generation-config.ts';
+import { loadModelDir } from '../../harness/engine/model/load-model-dir.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'decode-harness-genconfig-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { type Script, ScriptedSource } from '../../backends/scripted/scripted-source.ts';
 import { logitsOfProbs, tableScript } from '../../backends/scripted/table-script.ts';
-import { type GenerationConfig, HF_DEFAULTS } from '../../harness/decode/generation-config.ts';
-import { checkCase } from '../../harness/golden/check-case.ts';
-import type { Golden } from '../../harness/golden/golden-schema.ts';
-import { parseGolden } from '../../harness/golden/parse-golden.ts';
-import { goldenProvenance } from '../../harness/golden/provenance.ts';
-import { recordCase } from '../../harness/golden/record-case.ts';
-import type { Tokenizer } from '../../harness/model/tokenizer.ts';
+import { type GenerationConfig, HF_DEFAULTS } from '../../harness/engine/decode/generation-config.ts';
+import { checkCase } from '../../harness/engine/golden/check-case.ts';
+import type { Golden } from '../../harness/engine/golden/golden-schema.ts';
+import { parseGolden } from '../../harness/engine/golden/parse-golden.ts';
+import { goldenProvenance } from '../../harness/engine/golden/provenance.ts';
+import { recordCase } from '../../harness/engine/golden/record-case.ts';
+import type { Tokenizer } from '../../harness/engine/model/tokenizer.ts';
 
 /**
  * The check rule on scripted backends: a "reference" script records the golden, a second script

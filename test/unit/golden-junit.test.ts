@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CaseOutcome, CheckReport } from '../../harness/golden/check-result.ts';
-import { escapeXml, renderJunit } from '../../harness/golden/junit.ts';
+import { escapeXml, renderJunit } from '../../harness/app/report/junit.ts';
+import type { CaseOutcome, CheckReport } from '../../harness/engine/golden/check-result.ts';
 
 /**
  * A minimal XML well-formedness check, enough for what renderJunit writes: one declaration, then

@@ -2,18 +2,18 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../../harness/errors.ts';
-import { loadCaseList } from '../../harness/golden/case-list.ts';
+import { UsageError } from '../../harness/core/errors.ts';
+import { loadCaseList } from '../../harness/engine/golden/case-list.ts';
 import {
   DEFAULT_CASE_LIST,
   defaultGoldenDir,
   readGoldenDir,
   readGoldenFile,
-} from '../../harness/golden/golden-dir.ts';
-import { stringifyForReview } from '../../harness/golden/golden-json.ts';
-import type { ModelIdentity } from '../../harness/golden/model-identity.ts';
-import { parseGolden } from '../../harness/golden/parse-golden.ts';
-import { assertGoldensMatchModel } from '../../harness/golden/run-check.ts';
+} from '../../harness/engine/golden/golden-dir.ts';
+import { stringifyForReview } from '../../harness/engine/golden/golden-json.ts';
+import type { ModelIdentity } from '../../harness/engine/golden/model-identity.ts';
+import { parseGolden } from '../../harness/engine/golden/parse-golden.ts';
+import { assertGoldensMatchModel } from '../../harness/engine/golden/run-check.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'decode-harness-golden-schema-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

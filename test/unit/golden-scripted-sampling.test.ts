@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ScriptedSource } from '../../backends/scripted/scripted-source.ts';
 import { tableScript } from '../../backends/scripted/table-script.ts';
-import { decode } from '../../harness/decode/decode.ts';
-import { type GenerationConfig, HF_DEFAULTS } from '../../harness/decode/generation-config.ts';
+import { decode } from '../../harness/engine/decode/decode.ts';
+import { type GenerationConfig, HF_DEFAULTS } from '../../harness/engine/decode/generation-config.ts';
 
 /** Greedy and sampling on scripted logits: each expectation is checkable with pencil and paper. */
 const PROMPT = [4];

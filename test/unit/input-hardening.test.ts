@@ -3,15 +3,15 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readBenchReport } from '../../harness/bench/parse-bench-report.ts';
-import { parseCommandArgs } from '../../harness/cli/args.ts';
-import { DECODE_OPTIONS, generationConfigFrom } from '../../harness/cli/decode-options.ts';
-import { readPromptFile } from '../../harness/compare/prompt-set.ts';
-import { HarnessError } from '../../harness/errors.ts';
-import { loadCaseList } from '../../harness/golden/case-list.ts';
-import { readGoldenFile } from '../../harness/golden/golden-dir.ts';
-import { loadModelDir } from '../../harness/model/load-model-dir.ts';
-import { embeddedModelDir } from '../../harness/model-gen/embedded-models.ts';
+import { parseCommandArgs } from '../../harness/app/cli/args.ts';
+import { DECODE_OPTIONS, generationConfigFrom } from '../../harness/app/cli/decode-options.ts';
+import { HarnessError } from '../../harness/core/errors.ts';
+import { readBenchReport } from '../../harness/engine/bench/parse-bench-report.ts';
+import { readPromptFile } from '../../harness/engine/compare/prompt-set.ts';
+import { loadCaseList } from '../../harness/engine/golden/case-list.ts';
+import { readGoldenFile } from '../../harness/engine/golden/golden-dir.ts';
+import { loadModelDir } from '../../harness/engine/model/load-model-dir.ts';
+import { embeddedModelDir } from '../../harness/engine/model-gen/embedded-models.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'decode-harness-inputs-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

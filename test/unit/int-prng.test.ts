@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { streamSeed, Xoshiro128ss } from '../../harness/model-gen/int-prng.ts';
+import { streamSeed, Xoshiro128ss } from '../../harness/engine/model-gen/int-prng.ts';
 
 const draw = (rng: Xoshiro128ss, n: number) => Array.from({ length: n }, () => rng.nextUint32());
 

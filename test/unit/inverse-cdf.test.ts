@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { CandidateOrder, sortPrefix } from '../../harness/decode/candidate-order.ts';
-import { inverseCdfChoice } from '../../harness/decode/inverse-cdf.ts';
-import { NumericError } from '../../harness/errors.ts';
-import { createRng } from '../../harness/rng/seeded-rng.ts';
+import { NumericError } from '../../harness/core/errors.ts';
+import { createRng } from '../../harness/core/rng/seeded-rng.ts';
+import { CandidateOrder, sortPrefix } from '../../harness/engine/decode/candidate-order.ts';
+import { inverseCdfChoice } from '../../harness/engine/decode/inverse-cdf.ts';
 
 const NEG = Number.NEGATIVE_INFINITY;
 const ln = Math.log;

@@ -3,9 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isProcessAlive, removeLeftovers } from '../../harness/leftovers.ts';
-import { writeModelDirAtomically } from '../../harness/model-gen/write-model-dir.ts';
-import { writeFilesAtomic } from '../../harness/report/atomic-write.ts';
+import { writeFilesAtomic } from '../../harness/core/io/atomic-write.ts';
+import { isProcessAlive, removeLeftovers } from '../../harness/core/leftovers.ts';
+import { writeModelDirAtomically } from '../../harness/engine/model-gen/write-model-dir.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'decode-harness-leftovers-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ModelDirError } from '../../harness/errors.ts';
-import { parseLlamaConfig } from '../../harness/model/llama-config.ts';
+import { ModelDirError } from '../../harness/core/errors.ts';
+import { parseLlamaConfig } from '../../harness/core/model/llama-config.ts';
 import {
   headDim,
   maxPositions,
@@ -8,8 +8,8 @@ import {
   numLayers,
   padTokenId,
   parseModelConfig,
-} from '../../harness/model/model-config.ts';
-import { parameterCount } from '../../harness/model/parameter-layout.ts';
+} from '../../harness/core/model/model-config.ts';
+import { parameterCount } from '../../harness/core/model/parameter-layout.ts';
 
 /** A config.json as LlamaForCausalLM writes it for a SmolLM-135M-sized model. */
 const SMOLLM = {

@@ -2,11 +2,11 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { LlamaF64 } from '../../backends/ts-kernels/llama-f64.ts';
 import { llamaWeights } from '../../backends/ts-kernels/llama-weights.ts';
-import { type Logits, logitsRow } from '../../harness/backend/contract.ts';
-import { ModelDirError } from '../../harness/errors.ts';
-import type { LlamaConfig } from '../../harness/model/llama-config.ts';
-import { generateLlamaWeights } from '../../harness/model-gen/generate-llama-weights.ts';
-import { buildLlamaOnnx } from '../../harness/model-gen/llama-onnx.ts';
+import { type Logits, logitsRow } from '../../harness/core/backend/contract.ts';
+import { ModelDirError } from '../../harness/core/errors.ts';
+import type { LlamaConfig } from '../../harness/core/model/llama-config.ts';
+import { generateLlamaWeights } from '../../harness/engine/model-gen/generate-llama-weights.ts';
+import { buildLlamaOnnx } from '../../harness/engine/model-gen/llama-onnx.ts';
 import { LLAMA_VARIANTS, smallLlamaConfig } from './helpers/random-llama.ts';
 
 const int64 = (values: readonly number[], dims: readonly number[]): Tensor =>

@@ -2,11 +2,11 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ModelDirError } from '../../harness/errors.ts';
-import { parseGpt2Config } from '../../harness/model/gpt2-config.ts';
-import { loadModelDir } from '../../harness/model/load-model-dir.ts';
-import { checkWeightsMatchConfig } from '../../harness/model/parameter-layout.ts';
-import { embeddedModelDir } from '../../harness/model-gen/embedded-models.ts';
+import { ModelDirError } from '../../harness/core/errors.ts';
+import { parseGpt2Config } from '../../harness/core/model/gpt2-config.ts';
+import { checkWeightsMatchConfig } from '../../harness/core/model/parameter-layout.ts';
+import { loadModelDir } from '../../harness/engine/model/load-model-dir.ts';
+import { embeddedModelDir } from '../../harness/engine/model-gen/embedded-models.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'load-model-dir-test-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

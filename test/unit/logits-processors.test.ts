@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { SequenceSoFar } from '../../harness/decode/processors/logits-processor.ts';
-import { createMinNewTokens } from '../../harness/decode/processors/min-new-tokens.ts';
-import { createMinP } from '../../harness/decode/processors/min-p.ts';
-import { createNoRepeatNgram } from '../../harness/decode/processors/no-repeat-ngram.ts';
-import { createProcessorChain } from '../../harness/decode/processors/processor-chain.ts';
-import { createRepetitionPenalty } from '../../harness/decode/processors/repetition-penalty.ts';
-import { createTemperature } from '../../harness/decode/processors/temperature.ts';
-import { createTopK, kthLargest } from '../../harness/decode/processors/top-k.ts';
-import { createTopP } from '../../harness/decode/processors/top-p.ts';
-import { UsageError } from '../../harness/errors.ts';
-import { createRng } from '../../harness/rng/seeded-rng.ts';
+import { UsageError } from '../../harness/core/errors.ts';
+import { createRng } from '../../harness/core/rng/seeded-rng.ts';
+import type { SequenceSoFar } from '../../harness/engine/decode/processors/logits-processor.ts';
+import { createMinNewTokens } from '../../harness/engine/decode/processors/min-new-tokens.ts';
+import { createMinP } from '../../harness/engine/decode/processors/min-p.ts';
+import { createNoRepeatNgram } from '../../harness/engine/decode/processors/no-repeat-ngram.ts';
+import { createProcessorChain } from '../../harness/engine/decode/processors/processor-chain.ts';
+import { createRepetitionPenalty } from '../../harness/engine/decode/processors/repetition-penalty.ts';
+import { createTemperature } from '../../harness/engine/decode/processors/temperature.ts';
+import { createTopK, kthLargest } from '../../harness/engine/decode/processors/top-k.ts';
+import { createTopP } from '../../harness/engine/decode/processors/top-p.ts';
 
 const NEG = Number.NEGATIVE_INFINITY;
 const noSequence: SequenceSoFar = { ids: [], promptLength: 0 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../harness/errors.ts';
-import { resolveMainJobOptions } from '../../harness/main-job/main-job-options.ts';
+import { resolveMainJobOptions } from '../../harness/app/main-job/main-job-options.ts';
+import { UsageError } from '../../harness/core/errors.ts';
 
 const REGISTERED = ['ts:f64', 'ts:f32', 'ort-node:cpu', 'ort-node:cuda'];
 const resolve = (backends?: string, require?: string, full = false) =>

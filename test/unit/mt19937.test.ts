@@ -1,8 +1,8 @@
 import { random as transformersRandom } from '@huggingface/transformers';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../harness/errors.ts';
-import { createMt19937 } from '../../harness/rng/mt19937.ts';
-import { createRng } from '../../harness/rng/seeded-rng.ts';
+import { UsageError } from '../../harness/core/errors.ts';
+import { createMt19937 } from '../../harness/core/rng/mt19937.ts';
+import { createRng } from '../../harness/core/rng/seeded-rng.ts';
 
 /**
  * Recorded with CPython 3.11.7: `random.seed(s); [random.random() for _ in range(1000)]`, keeping the

@@ -1,8 +1,8 @@
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
-import { float16Value } from '../../harness/model/float16.ts';
-import { ElemType, intAttr, OnnxGraph } from '../../harness/model-gen/onnx-graph.ts';
-import { onnxToFloat16 } from '../../harness/model-gen/onnx-to-float16.ts';
+import { float16Value } from '../../harness/core/model/float16.ts';
+import { ElemType, intAttr, OnnxGraph } from '../../harness/core/onnx/onnx-graph.ts';
+import { onnxToFloat16 } from '../../harness/engine/model-gen/onnx-to-float16.ts';
 
 const { onnx } = onnxProto;
 const { FLOAT, FLOAT16, INT64 } = onnx.TensorProto.DataType;

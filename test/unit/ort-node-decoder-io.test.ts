@@ -1,9 +1,9 @@
 import type { InferenceSession } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { checkDecoderIo } from '../../backends/ort-node/decoder-io.ts';
-import { ModelDirError } from '../../harness/errors.ts';
-import type { Gpt2Config } from '../../harness/model/gpt2-config.ts';
-import type { LlamaConfig } from '../../harness/model/llama-config.ts';
+import { checkDecoderIo } from '../../backends/onnx-shared/decoder-io.ts';
+import { ModelDirError } from '../../harness/core/errors.ts';
+import type { Gpt2Config } from '../../harness/core/model/gpt2-config.ts';
+import type { LlamaConfig } from '../../harness/core/model/llama-config.ts';
 
 type Metadata = InferenceSession.ValueMetadata;
 

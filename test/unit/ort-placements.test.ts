@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkPlacements, parsePlacements } from '../../harness/backend/ort-placements.ts';
+import { checkPlacements, parsePlacements } from '../../backends/onnx-shared/ort-placements.ts';
 
 /** Lines as onnxruntime-web prints them to the console at verbose level (timestamps trimmed). */
 const log = (groups: Record<string, string[]>): string[] => [

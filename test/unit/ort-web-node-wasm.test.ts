@@ -5,12 +5,12 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { OrtNodeSource } from '../../backends/ort-node/ort-node-source.ts';
 import { ortWebWasmFactory } from '../../backends/ort-web/factories.ts';
 import { openNodeWasmSource } from '../../backends/ort-web/open-sources.ts';
-import { type Logits, type LogitsSource, logitsRow } from '../../harness/backend/contract.ts';
-import { ModelDirError, UsageError } from '../../harness/errors.ts';
-import type { Gpt2Config } from '../../harness/model/gpt2-config.ts';
-import type { ModelDir } from '../../harness/model/model-dir.ts';
-import { generateGpt2Weights } from '../../harness/model-gen/generate-gpt2-weights.ts';
-import { buildGpt2Onnx } from '../../harness/model-gen/gpt2-onnx.ts';
+import { type Logits, type LogitsSource, logitsRow } from '../../harness/core/backend/contract.ts';
+import { ModelDirError, UsageError } from '../../harness/core/errors.ts';
+import type { Gpt2Config } from '../../harness/core/model/gpt2-config.ts';
+import type { ModelDir } from '../../harness/core/model/model-dir.ts';
+import { generateGpt2Weights } from '../../harness/engine/model-gen/generate-gpt2-weights.ts';
+import { buildGpt2Onnx } from '../../harness/engine/model-gen/gpt2-onnx.ts';
 import { SMALL_GPT2_CONFIG } from '../helpers/small-gpt2-config.ts';
 
 /** ort-web:wasm against onnxruntime-node's CPU provider on the same small random graph. */

@@ -12,9 +12,9 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../harness/errors.ts';
-import { writeFileAtomic, writeFilesAtomic } from '../../harness/report/atomic-write.ts';
-import { checkOutputDir, checkOutputFile } from '../../harness/report/output-paths.ts';
+import { UsageError } from '../../harness/core/errors.ts';
+import { writeFileAtomic, writeFilesAtomic } from '../../harness/core/io/atomic-write.ts';
+import { checkOutputDir, checkOutputFile } from '../../harness/core/io/output-paths.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'decode-harness-out-'));

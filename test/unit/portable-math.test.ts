@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { portableCosSin, portableExp, portableLn } from '../../harness/model-gen/portable-math.ts';
+import { portableCosSin, portableExp, portableLn } from '../../harness/engine/model-gen/portable-math.ts';
 
 /** Portable results must match Math's to far below float32 rounding (~6e-8 relative). */
 describe('portable exp, ln, cos, sin (basic operations only, for generated file bytes)', () => {

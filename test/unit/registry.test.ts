@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { BackendFactory, LogitsSource } from '../../harness/backend/contract.ts';
-import { backendFactory, createFromFactory, resolveBackendIds } from '../../harness/backend/registry.ts';
-import { BackendUnavailable, UsageError } from '../../harness/errors.ts';
-import type { ModelDir } from '../../harness/model/model-dir.ts';
+import { backendFactory, resolveBackendIds } from '../../harness/app/registry.ts';
+import type { BackendFactory, LogitsSource } from '../../harness/core/backend/contract.ts';
+import { openBackend } from '../../harness/core/backend/open-backend.ts';
+import { BackendUnavailable, UsageError } from '../../harness/core/errors.ts';
+import type { ModelDir } from '../../harness/core/model/model-dir.ts';
 
 const model = {} as ModelDir;
 
@@ -31,9 +32,9 @@ describe('backend registry', () => {
         return {} as LogitsSource;
       },
     };
-    const attempt = createFromFactory(unavailable, model);
+    const attempt = openBackend(unavailable, model);
     await expect(attempt).rejects.toBeInstanceOf(BackendUnavailable);
-    await expect(createFromFactory(unavailable, model)).rejects.toThrow(
+    await expect(openBackend(unavailable, model)).rejects.toThrow(
       'backend fake:gpu is unavailable: no GPU adapter. Fix: run on a GPU machine',
     );
     expect(created).toBe(false);
@@ -53,7 +54,7 @@ describe('backend registry', () => {
           },
         }) as unknown as LogitsSource,
     };
-    await expect(createFromFactory(impostor, model)).rejects.toThrow(/reported running as fake:cpu/);
+    await expect(openBackend(impostor, model)).rejects.toThrow(/reported running as fake:cpu/);
     expect(disposed).toBe(true);
   });
 });

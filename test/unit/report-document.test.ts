@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ReportDocument } from '../../harness/report/document.ts';
-import { renderHtml } from '../../harness/report/render-html.ts';
-import { renderMarkdown } from '../../harness/report/render-markdown.ts';
-import { renderText, TERMINAL_COLUMNS } from '../../harness/report/render-text.ts';
+import type { ReportDocument } from '../../harness/app/report/document.ts';
+import { renderHtml } from '../../harness/app/report/render-html.ts';
+import { renderMarkdown } from '../../harness/app/report/render-markdown.ts';
+import { renderText, TERMINAL_COLUMNS } from '../../harness/app/report/render-text.ts';
 
 const LONG = `a reason that goes on ${'and on '.repeat(40)}until it ends`;
 

@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ModelDirError } from '../../harness/errors.ts';
+import { ModelDirError } from '../../harness/core/errors.ts';
 import {
   decodeSafetensors,
   encodeSafetensors,
   readSafetensors,
   readSafetensorsSpecs,
-} from '../../harness/model/safetensors.ts';
+} from '../../harness/core/model/safetensors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'safetensors-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

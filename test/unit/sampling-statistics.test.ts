@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { inverseCdfChoice } from '../../harness/decode/inverse-cdf.ts';
+import { createRng } from '../../harness/core/rng/seeded-rng.ts';
+import { inverseCdfChoice } from '../../harness/engine/decode/inverse-cdf.ts';
 import {
   createProcessorChain,
   type ProcessorOptions,
-} from '../../harness/decode/processors/processor-chain.ts';
-import { createRng } from '../../harness/rng/seeded-rng.ts';
+} from '../../harness/engine/decode/processors/processor-chain.ts';
 
 /*
  * Does processors + seeded coins + inverse-CDF sample the distribution HF semantics define?

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../harness/errors.ts';
-import { seedrandomAlgorithms } from '../../harness/rng/rng.ts';
-import { createRng, defaultRngAlgorithm } from '../../harness/rng/seeded-rng.ts';
+import { UsageError } from '../../harness/core/errors.ts';
+import { seedrandomAlgorithms } from '../../harness/core/rng/rng.ts';
+import { createRng, defaultRngAlgorithm } from '../../harness/core/rng/seeded-rng.ts';
 
 interface VectorFile {
   schema: string;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { decodeRoofline, parametersReadPerStep } from '../../harness/bench/roofline.ts';
-import { syntheticPrompt } from '../../harness/bench/synthetic-prompt.ts';
-import type { Gpt2Config } from '../../harness/model/gpt2-config.ts';
-import type { LlamaConfig } from '../../harness/model/llama-config.ts';
-import { parameterCount } from '../../harness/model/parameter-layout.ts';
-import { coefficientOfVariation, median, percentile, summarize } from '../../harness/statistics.ts';
+import type { Gpt2Config } from '../../harness/core/model/gpt2-config.ts';
+import type { LlamaConfig } from '../../harness/core/model/llama-config.ts';
+import { parameterCount } from '../../harness/core/model/parameter-layout.ts';
+import { coefficientOfVariation, median, percentile, summarize } from '../../harness/core/statistics.ts';
+import { decodeRoofline, parametersReadPerStep } from '../../harness/engine/bench/roofline.ts';
+import { syntheticPrompt } from '../../harness/engine/bench/synthetic-prompt.ts';
 
 describe('summarize', () => {
   it('gives mean, sample sd (n - 1), extremes and keeps the raw samples', () => {

@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createProcessorChain } from '../../harness/decode/processors/processor-chain.ts';
-import { transformersJsChoice } from '../../harness/decode/processors/transformers-js-sampler.ts';
-import { createRng } from '../../harness/rng/seeded-rng.ts';
+import { createRng } from '../../harness/core/rng/seeded-rng.ts';
+import { createProcessorChain } from '../../harness/engine/decode/processors/processor-chain.ts';
+import { transformersJsChoice } from '../../harness/engine/decode/processors/transformers-js-sampler.ts';
 
 /*
  * transformers.js's own code path, not a re-typed copy: its package exports only the bundle, which

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Gpt2F32 } from '../../backends/ts-kernels/gpt2-f32.ts';
 import { Gpt2F64 } from '../../backends/ts-kernels/gpt2-f64.ts';
 import { gpt2Weights } from '../../backends/ts-kernels/gpt2-weights.ts';
-import { type Logits, type LogitsSource, logitsRow } from '../../harness/backend/contract.ts';
-import { UsageError } from '../../harness/errors.ts';
+import { type Logits, type LogitsSource, logitsRow } from '../../harness/core/backend/contract.ts';
+import { UsageError } from '../../harness/core/errors.ts';
 import { randomGpt2 } from './helpers/random-gpt2.ts';
 
 // V=97, C=16, 2 layers, 2 heads, 32 positions.

@@ -5,10 +5,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tsF32Factory, tsF64Factory } from '../../backends/ts-kernels/factories.ts';
 import { Gpt2F64 } from '../../backends/ts-kernels/gpt2-f64.ts';
 import { gpt2Weights } from '../../backends/ts-kernels/gpt2-weights.ts';
-import { ModelDirError, UsageError } from '../../harness/errors.ts';
-import type { ModelDir } from '../../harness/model/model-dir.ts';
-import { encodeSafetensors } from '../../harness/model/safetensors.ts';
-import type { HostTensor } from '../../harness/model/tensor.ts';
+import { ModelDirError, UsageError } from '../../harness/core/errors.ts';
+import type { ModelDir } from '../../harness/core/model/model-dir.ts';
+import { encodeSafetensors } from '../../harness/core/model/safetensors.ts';
+import type { HostTensor } from '../../harness/core/model/tensor.ts';
 import { randomGpt2 } from './helpers/random-gpt2.ts';
 
 describe('gpt2Weights', () => {

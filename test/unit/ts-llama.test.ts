@@ -3,10 +3,10 @@ import { tsF32Factory, tsF64Factory } from '../../backends/ts-kernels/factories.
 import { LlamaF32 } from '../../backends/ts-kernels/llama-f32.ts';
 import { LlamaF64 } from '../../backends/ts-kernels/llama-f64.ts';
 import { llamaWeights } from '../../backends/ts-kernels/llama-weights.ts';
-import { ModelDirError } from '../../harness/errors.ts';
-import type { LlamaConfig } from '../../harness/model/llama-config.ts';
-import { loadModelDir } from '../../harness/model/load-model-dir.ts';
-import type { HostTensor } from '../../harness/model/tensor.ts';
+import { ModelDirError } from '../../harness/core/errors.ts';
+import type { LlamaConfig } from '../../harness/core/model/llama-config.ts';
+import type { HostTensor } from '../../harness/core/model/tensor.ts';
+import { loadModelDir } from '../../harness/engine/model/load-model-dir.ts';
 import { LLAMA_VARIANTS, smallLlamaConfig, smallLlamaTensors } from './helpers/random-llama.ts';
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -1,6 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
-import type { Availability } from '../../../harness/backend/contract.ts';
+import type { Availability } from '../../../harness/core/backend/contract.ts';
 import { CHROMIUM_FIX, ChromiumBrowser } from './chromium-browser.ts';
 import { PageRpc } from './page-rpc.ts';
 import { ORT_WEB_DIST, startStaticServer } from './static-server.ts';

@@ -2,9 +2,10 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { BackendUnavailable } from '../../../harness/errors.ts';
-import { removeLeftovers } from '../../../harness/leftovers.ts';
-import { type BrowserMemory, browserMemory, chromiumPidsUnder, killAndRemove } from './chromium-processes.ts';
+import type { OutOfProcessMemory } from '../../../harness/core/backend/contract.ts';
+import { BackendUnavailable } from '../../../harness/core/errors.ts';
+import { removeLeftovers } from '../../../harness/core/leftovers.ts';
+import { browserMemory, chromiumPidsUnder, killAndRemove } from './chromium-processes.ts';
 import { trackBrowser } from './live-browsers.ts';
 
 /**
@@ -132,7 +133,7 @@ export class ChromiumBrowser {
   }
 
   /** Memory of all this browser's processes, now. */
-  memory(): BrowserMemory {
+  memory(): OutOfProcessMemory {
     return browserMemory(this.rootDir);
   }
 

@@ -2,15 +2,14 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import type { BackendInfo, Logits } from '../../../harness/backend/contract.ts';
-import { checkPlacements, parsePlacements } from '../../../harness/backend/ort-placements.ts';
-import { BackendUnavailable, HarnessError, ModelDirError } from '../../../harness/errors.ts';
-import { headDim, numKvHeads, numLayers } from '../../../harness/model/model-config.ts';
-import type { ModelDir } from '../../../harness/model/model-dir.ts';
-import { checkDecoderIo } from '../../ort-node/decoder-io.ts';
+import type { BackendInfo, Logits, OutOfProcessMemory } from '../../../harness/core/backend/contract.ts';
+import { BackendUnavailable, HarnessError, ModelDirError } from '../../../harness/core/errors.ts';
+import { headDim, numKvHeads, numLayers } from '../../../harness/core/model/model-config.ts';
+import type { ModelDir } from '../../../harness/core/model/model-dir.ts';
+import { checkDecoderIo } from '../../onnx-shared/decoder-io.ts';
+import { checkPlacements, parsePlacements } from '../../onnx-shared/ort-placements.ts';
 import { type DecoderFeeds, type ForwardPass, type ForwardTiming, TimingLog } from '../forward-pass.ts';
 import { ChromiumBrowser } from './chromium-browser.ts';
-import type { BrowserMemory } from './chromium-processes.ts';
 import { DEFAULT_CALL_TIMEOUT_MS, PageFailure, PageRpc } from './page-rpc.ts';
 import { type StaticServer, startStaticServer } from './static-server.ts';
 
@@ -197,7 +196,7 @@ export class ChromiumForward implements ForwardPass {
   }
 
   /** Memory of every process of this backend's browser, now. */
-  memory(): BrowserMemory {
+  memory(): OutOfProcessMemory {
     return this.browser.memory();
   }
 

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import type { OutOfProcessMemory } from '../../../harness/core/backend/contract.ts';
 
 /**
  * Pids of Chromium processes (browser, zygotes, GPU, renderers, utilities, crashpad handlers)
@@ -15,16 +16,8 @@ export function chromiumPidsUnder(rootDir: string): number[] {
   return pids;
 }
 
-export interface BrowserMemory {
-  /** Sum of VmRSS over the browser's processes (counts pages they share once per process). */
-  readonly rssBytes: number;
-  /** Sum of Pss (shared pages split between sharers): the browser's real share of memory. */
-  readonly pssBytes: number;
-  readonly processes: number;
-}
-
 /** Memory of every process under `rootDir`, now. */
-export function browserMemory(rootDir: string): BrowserMemory {
+export function browserMemory(rootDir: string): OutOfProcessMemory {
   let rssKiB = 0;
   let pssKiB = 0;
   const pids = chromiumPidsUnder(rootDir);

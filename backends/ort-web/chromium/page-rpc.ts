@@ -1,4 +1,4 @@
-import { HarnessError } from '../../../harness/errors.ts';
+import { HarnessError } from '../../../harness/core/errors.ts';
 import type { ChromiumBrowser, ConsoleLine } from './chromium-browser.ts';
 
 /** A page call that failed, timed out, or left an error in the console: exit code 1, not a usage error. */

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { InferenceSession, Tensor } from 'onnxruntime-web';
-import { gatherCacheRows } from '../../../harness/backend/cache-rows.ts';
-import { type BackendInfo, type Logits, lastPositionLogits } from '../../../harness/backend/contract.ts';
-import { ModelDirError, UsageError } from '../../../harness/errors.ts';
-import { float32Data } from '../../../harness/model/float16.ts';
-import { headDim, numKvHeads, numLayers } from '../../../harness/model/model-config.ts';
-import type { ModelDir } from '../../../harness/model/model-dir.ts';
-import { checkOpenedDecoder, type DecoderFloat } from '../../ort-node/decoder-io.ts';
+import { gatherCacheRows } from '../../../harness/core/backend/cache-rows.ts';
+import { type BackendInfo, type Logits, lastPositionLogits } from '../../../harness/core/backend/contract.ts';
+import { ModelDirError, UsageError } from '../../../harness/core/errors.ts';
+import { float32Data } from '../../../harness/core/model/float16.ts';
+import { headDim, numKvHeads, numLayers } from '../../../harness/core/model/model-config.ts';
+import type { ModelDir } from '../../../harness/core/model/model-dir.ts';
+import { checkOpenedDecoder, type DecoderFloat } from '../../onnx-shared/decoder-io.ts';
 import { type DecoderFeeds, type ForwardPass, type ForwardTiming, TimingLog } from '../forward-pass.ts';
 
 type Ort = typeof import('onnxruntime-web');

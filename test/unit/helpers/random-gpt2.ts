@@ -1,5 +1,5 @@
-import type { Gpt2Config } from '../../../harness/model/gpt2-config.ts';
-import type { HostTensor } from '../../../harness/model/tensor.ts';
+import type { Gpt2Config } from '../../../harness/core/model/gpt2-config.ts';
+import type { HostTensor } from '../../../harness/core/model/tensor.ts';
 
 /** Shape of a small random GPT-2; every field has a default. */
 export interface RandomGpt2Shape {

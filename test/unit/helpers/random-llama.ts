@@ -1,6 +1,6 @@
-import type { LlamaConfig } from '../../../harness/model/llama-config.ts';
-import type { HostTensor } from '../../../harness/model/tensor.ts';
-import { generateLlamaWeights } from '../../../harness/model-gen/generate-llama-weights.ts';
+import type { LlamaConfig } from '../../../harness/core/model/llama-config.ts';
+import type { HostTensor } from '../../../harness/core/model/tensor.ts';
+import { generateLlamaWeights } from '../../../harness/engine/model-gen/generate-llama-weights.ts';
 
 /**
  * A small Llama-family config: V=97, C=16, 2 layers, 4 query heads over 2 key/value heads of width

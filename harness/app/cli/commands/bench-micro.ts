@@ -1,0 +1,72 @@
+import { UsageError } from '../../../core/errors.ts';
+import { kernelTasks } from '../../bench-targets/micro/kernel-tasks.ts';
+import { type MicroResult, runMicro } from '../../bench-targets/micro/micro-result.ts';
+import { PROCESSOR_VOCAB, processorTasks } from '../../bench-targets/micro/processor-tasks.ts';
+import { formatTable } from '../../report/render-text.ts';
+import { COMMON_OPTIONS, intOption, parseCommandArgs } from '../args.ts';
+
+export const BENCH_MICRO_SCHEMA = 'decode-harness/bench-micro@1';
+
+const HELP = `decode-harness bench micro [--only kernels|processors] [--time MS] [--json]
+tinybench micro-benchmarks (mean latency ± 95% margin of error):
+  kernels     the fast ts:f32 kernels beside their naive float64 twins on one distilgpt2-shaped
+              decode step: c_fc 768→3072, the LM head 768→50257, attention over 80 positions
+  processors  the sampling chain (temperature + top-k + top-p + repetition penalty) over a
+              ${PROCESSOR_VOCAB}-token vocabulary, each processor alone, and log-softmax for scale
+  --time MS   time budget per task after warm-up (default 1000)
+  --json      print one ${BENCH_MICRO_SCHEMA} object on stdout and nothing else there`;
+
+const GROUPS = { kernels: kernelTasks, processors: () => processorTasks() } as const;
+
+export async function runBenchMicro(argv: readonly string[]): Promise<number> {
+  const { values } = parseCommandArgs('bench micro', argv, {
+    ...COMMON_OPTIONS,
+    only: { type: 'string' },
+    time: { type: 'string' },
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const only = values.only;
+  if (only !== undefined && !Object.hasOwn(GROUPS, only)) {
+    throw new UsageError(
+      `--only ${JSON.stringify(only)} is not a group; groups: ${Object.keys(GROUPS).join(', ')}`,
+    );
+  }
+  const timeMs = intOption('time', values.time, 1000, 10, 600_000);
+  const groups = Object.entries(GROUPS).filter(([name]) => only === undefined || name === only);
+  const results: Record<string, MicroResult[]> = {};
+  for (const [name, tasks] of groups) {
+    process.stderr.write(`… ${name}: tinybench, ${timeMs} ms per task\n`);
+    results[name] = await runMicro(tasks(), timeMs);
+  }
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ schema: BENCH_MICRO_SCHEMA, timeMs, results })}\n`);
+  } else {
+    for (const [name, rows] of Object.entries(results))
+      process.stdout.write(`${name}\n${microTable(rows)}\n\n`);
+  }
+  return Object.values(results).some((rows) => rows.some((r) => r.state === 'errored')) ? 1 : 0;
+}
+
+/** Task, mean, margin, samples; a naive twin's row also says how much faster the fast kernel is. */
+function microTable(rows: readonly MicroResult[]): string {
+  const meanOf = new Map(rows.flatMap((r) => (r.state === 'completed' ? [[r.name, r.meanMs] as const] : [])));
+  return formatTable(
+    ['task', 'mean ms', '±', 'samples', 'f32 speed-up'],
+    rows.map((r) => {
+      if (r.state === 'errored') return [r.name, 'error', r.error, '', ''];
+      const fast = r.name.endsWith(' f64 naive')
+        ? meanOf.get(r.name.replace(/ f64 naive$/, ' f32'))
+        : undefined;
+      return [
+        r.name,
+        r.meanMs.toFixed(r.meanMs < 1 ? 4 : 2),
+        `${r.rmePercent.toFixed(1)}%`,
+        String(r.samples),
+        fast === undefined ? '' : `${(r.meanMs / fast).toFixed(1)}×`,
+      ];
+    }),
+  );
+}

@@ -1,0 +1,153 @@
+import { join } from 'node:path';
+import { UsageError } from '../../../core/errors.ts';
+import { writeFilesAtomic } from '../../../core/io/atomic-write.ts';
+import { checkOutputDir } from '../../../core/io/output-paths.ts';
+import { projectPath } from '../../../core/project-root.ts';
+import { BENCH_SAMPLING } from '../../../engine/bench/bench-config.ts';
+import type { BenchSettings } from '../../../engine/bench/bench-record.ts';
+import { stderrProgress } from '../../../engine/bench/progress.ts';
+import { runBench } from '../../../engine/bench/run-bench.ts';
+import { parseStrategy, type Strategy } from '../../../engine/decode/generation-config.ts';
+import { SHAPE_MODEL_NAMES } from '../../../engine/model-gen/shape-models.ts';
+import { backendFactory, referenceFactory, resolveBackendIds } from '../../registry.ts';
+import { renderBenchMarkdown, renderBenchText } from '../../report/render-bench.ts';
+import { renderBenchCsv } from '../../report/render-bench-csv.ts';
+import { COMMON_OPTIONS, intOption, parseCommandArgs } from '../args.ts';
+import { runBenchCompare } from './bench-compare.ts';
+import { runBenchMicro } from './bench-micro.ts';
+import { runBenchTargets } from './bench-targets.ts';
+
+const REPORTS_DIR = projectPath('reports');
+
+const HELP = `decode-harness bench [--model M[,M…]] [--backends ID,ID|all (ort-node:cpu)] [bench options] [--out DIR] [--json|--md|--csv]
+decode-harness bench compare A.json B.json [--fail-if-slower PCT] [--json]
+decode-harness bench micro      tinybench micro-benchmarks: ts:f32 kernels vs naive twins, processor chain
+decode-harness bench targets    the performance targets table (what \`npm run bench\` prints)
+
+Throughput per backend and model: prefill (pp<N>) and decode (tg<N>) tokens/s, mean ± sd over
+repetitions with raw samples kept; time to first token; inter-token latency p50/p90/p99; token
+choice, tokenisation and detokenisation timed apart from the model; peak RSS; each decode figure
+as a percentage of the memory-bandwidth roofline. A backend must pass the conformance suite on the
+model first (cached per backend and model sha256 in .cache/conformance/); one that fails is reported
+as refused, with the failing checks.
+  --model          shape models (${SHAPE_MODEL_NAMES.join(', ')}: built into .cache/models/ on
+                   first use), embedded names (tiny-gpt2) or model dirs; comma-separated (default tiny-gpt2)
+  --backends       comma-separated ids, or all: every available one (default ort-node:cpu, as for
+                   generate; all includes chromium:webgpu, which on SwiftShader takes ~1 s a token)
+  --prompt-tokens N  synthetic prompt length (16)      --new-tokens N   tokens to generate, ≥ 2 (64)
+  --repetitions N    timed runs (5)                    --warmup N       untimed runs first (1)
+  --threads N        intra-op threads (backend default) --batch N       rows, greedy only (1)
+  --strategy greedy|sample|beam (greedy); sample = temperature ${BENCH_SAMPLING.temperature}, top-k ${BENCH_SAMPLING.topK}, top-p ${BENCH_SAMPLING.topP},
+                   repetition penalty ${BENCH_SAMPLING.repetitionPenalty}, seed 42     --num-beams N   beam width (4)
+  --recheck        run the conformance suite even when a cached pass exists
+  --out DIR        write bench.json, bench.md and bench.csv there (default reports/)
+  --json | --md | --csv   print that format on stdout instead of the table (progress stays on stderr)`;
+
+const SUBCOMMANDS: Record<string, (argv: readonly string[]) => Promise<number>> = {
+  compare: runBenchCompare,
+  micro: runBenchMicro,
+  targets: runBenchTargets,
+};
+
+export async function runBenchCommand(argv: readonly string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  const sub = first === undefined ? undefined : SUBCOMMANDS[first];
+  if (sub) return sub(rest);
+  const { values } = parseCommandArgs('bench', argv, {
+    ...COMMON_OPTIONS,
+    model: { type: 'string', default: 'tiny-gpt2' },
+    backends: { type: 'string', default: 'ort-node:cpu' },
+    'prompt-tokens': { type: 'string' },
+    'new-tokens': { type: 'string' },
+    repetitions: { type: 'string' },
+    warmup: { type: 'string' },
+    threads: { type: 'string' },
+    batch: { type: 'string' },
+    strategy: { type: 'string' },
+    'num-beams': { type: 'string' },
+    recheck: { type: 'boolean' },
+    out: { type: 'string' },
+    md: { type: 'boolean' },
+    csv: { type: 'boolean' },
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const formats = (['json', 'md', 'csv'] as const).filter((f) => values[f]);
+  if (formats.length > 1) {
+    throw new UsageError(
+      `--${formats.join(' and --')} both print on stdout; pick one (files for all are in --out)`,
+    );
+  }
+  const out = checkOutputDir('--out', values.out ?? REPORTS_DIR);
+  const models = (values.model ?? 'tiny-gpt2').split(',').filter((m) => m.length > 0);
+  if (models.length === 0) throw new UsageError('--model names no model; e.g. --model distilgpt2-shape');
+  const twice = models.find((m, i) => models.indexOf(m) !== i);
+  if (twice !== undefined) throw new UsageError(`--model lists ${twice} twice; give each model once`);
+  const settings = benchSettings(values); // cheap checks first: resolving `all` probes every backend
+  const report = await runBench(
+    {
+      models,
+      backends: (await resolveBackendIds(values.backends ?? 'ort-node:cpu')).map(backendFactory),
+      settings,
+      reference: referenceFactory(),
+      recheck: values.recheck ?? false,
+    },
+    stderrProgress(),
+  );
+  writeFilesAtomic(out, {
+    'bench.json': `${JSON.stringify(report, null, 2)}\n`,
+    'bench.md': renderBenchMarkdown(report),
+    'bench.csv': renderBenchCsv(report),
+  });
+  if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  else if (values.md) process.stdout.write(renderBenchMarkdown(report));
+  else if (values.csv) process.stdout.write(renderBenchCsv(report));
+  else process.stdout.write(`${renderBenchText(report)}\nreports: ${join(out, 'bench.{json,md,csv}')}\n`);
+  const failed = report.results.some((r) => r.status === 'refused' || r.status === 'error');
+  return failed ? 1 : 0;
+}
+
+/** Validate the numeric and strategy options; every message names the value and the fix. */
+export function benchSettings(values: {
+  'prompt-tokens'?: string;
+  'new-tokens'?: string;
+  repetitions?: string;
+  warmup?: string;
+  threads?: string;
+  batch?: string;
+  strategy?: string;
+  'num-beams'?: string;
+}): BenchSettings {
+  const strategy = strategyOption(values.strategy, values['num-beams']);
+  const numBeams = strategy === 'beam' ? intOption('num-beams', values['num-beams'], 4, 2, 64) : 1;
+  const batch = intOption('batch', values.batch, 1, 1, 256);
+  if (batch > 1 && strategy !== 'greedy') {
+    throw new UsageError(
+      `--batch ${batch} runs batched greedy decoding; --strategy ${strategy} decodes one prompt — drop --batch or use --strategy greedy`,
+    );
+  }
+  return {
+    promptTokens: intOption('prompt-tokens', values['prompt-tokens'], 16, 1, 1_000_000),
+    newTokens: intOption('new-tokens', values['new-tokens'], 64, 2, 1_000_000),
+    repetitions: intOption('repetitions', values.repetitions, 5, 1, 10_000),
+    warmup: intOption('warmup', values.warmup, 1, 0, 10_000),
+    threads: values.threads === undefined ? null : intOption('threads', values.threads, 1, 1, 1024),
+    batch,
+    strategy,
+    numBeams,
+    sampling: strategy === 'sample' ? { ...BENCH_SAMPLING } : null,
+    eosIgnored: true,
+    prompt: 'synthetic-ids',
+  };
+}
+
+function strategyOption(raw: string | undefined, numBeams: string | undefined): Strategy {
+  if (raw === undefined) return numBeams !== undefined && numBeams !== '1' ? 'beam' : 'greedy';
+  const strategy = parseStrategy(raw);
+  if (strategy !== 'beam' && numBeams !== undefined && numBeams !== '1') {
+    throw new UsageError(`--num-beams ${numBeams} needs --strategy beam (got --strategy ${raw})`);
+  }
+  return strategy;
+}

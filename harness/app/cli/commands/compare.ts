@@ -1,0 +1,133 @@
+import { join } from 'node:path';
+import type { ComputeDtype, LogitsSource } from '../../../core/backend/contract.ts';
+import { UsageError } from '../../../core/errors.ts';
+import { writeFilesAtomic } from '../../../core/io/atomic-write.ts';
+import { checkOutputDir } from '../../../core/io/output-paths.ts';
+import { maxPositions } from '../../../core/model/model-config.ts';
+import { compareBackends } from '../../../engine/compare/compare-backends.ts';
+import { GATES, gateFailureLine, gateLimits, parseGateOverrides } from '../../../engine/compare/gates.ts';
+import { DEFAULT_COMPARE_PROMPTS, readPromptFile } from '../../../engine/compare/prompt-set.ts';
+import { checkLengths } from '../../../engine/decode/lengths.ts';
+import { eosTokenIds } from '../../../engine/model/eos-token-ids.ts';
+import { loadModelDir } from '../../../engine/model/load-model-dir.ts';
+import { loadTokenizer } from '../../../engine/model/tokenizer.ts';
+import { backendFactory, createBackend, REFERENCE_BACKEND_ID, resolveBackendIds } from '../../registry.ts';
+import { compareDocument } from '../../report/compare-blocks.ts';
+import { renderHtml } from '../../report/render-html.ts';
+import { renderMarkdown } from '../../report/render-markdown.ts';
+import { renderText } from '../../report/render-text.ts';
+import { COMMON_OPTIONS, intOption, parseCommandArgs, requireOption } from '../args.ts';
+
+const DEFAULT_MAX_NEW_TOKENS = 32;
+
+const HELP = `decode-harness compare --backends ID,ID[,…] [--model DIR|NAME] [--reference ID (default ${REFERENCE_BACKEND_ID})]
+                       [--prompts FILE] [--max-new-tokens N (default ${DEFAULT_MAX_NEW_TOKENS})] [--out DIR] [--json]
+                       [--max-mean-kld X] [--min-same-top-p PCT] [--max-abs-logit-diff X]
+Do my backends agree on logits? Every backend is teacher-forced along the reference's greedy
+continuation of each prompt and scored per step against it (KLD, Δp, Same top p, max |Δlogit|, NMSE,
+named as llama.cpp's perplexity --kl-divergence prints them); then each runs greedy on its own and
+the first step where it leaves the reference is labelled near-tie or divergence.
+  --backends     the backends to measure (\`all\`: every available one); the reference always runs
+  --prompts      a text file, one prompt per line, or a .json array of strings (default: 8 built-in prompts)
+  --out DIR      also write compare.json, compare.md and compare.html (per-step plots) into DIR
+  --json         print one decode-harness/compare@1 object on stdout and nothing else there
+Gates (exit 1 when one fails) default to the float noise of the pair's less precise dtype,
+e.g. for float32: ${defaultGatesText('float32')} (README "Comparing backends").`;
+
+function defaultGatesText(dtype: ComputeDtype): string {
+  const limits = gateLimits({}, [dtype]);
+  return GATES.map((g) => `--${g.id} ${limits[g.id].limit}`).join(' ');
+}
+
+export async function runCompare(argv: readonly string[]): Promise<number> {
+  const { values } = parseCommandArgs('compare', argv, {
+    ...COMMON_OPTIONS,
+    model: { type: 'string', default: 'tiny-gpt2' },
+    backends: { type: 'string' },
+    reference: { type: 'string' },
+    prompts: { type: 'string' },
+    out: { type: 'string' },
+    'max-new-tokens': { type: 'string' },
+    'max-mean-kld': { type: 'string' },
+    'min-same-top-p': { type: 'string' },
+    'max-abs-logit-diff': { type: 'string' },
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  // Everything a user can get wrong is checked before any backend starts.
+  if (values.out !== undefined) checkOutputDir('--out', values.out);
+  const referenceId = values.reference ?? REFERENCE_BACKEND_ID;
+  backendFactory(referenceId);
+  const backendIds = await comparedIds(requireOption('compare', 'backends', values.backends), referenceId);
+  const gates = parseGateOverrides(values);
+  const texts = values.prompts === undefined ? [...DEFAULT_COMPARE_PROMPTS] : readPromptFile(values.prompts);
+  const model = await loadModelDir(values.model ?? 'tiny-gpt2');
+  const positions = maxPositions(model.config);
+  const maxNewTokens = intOption(
+    'max-new-tokens',
+    values['max-new-tokens'],
+    DEFAULT_MAX_NEW_TOKENS,
+    1,
+    positions,
+  );
+  const tokenizer = await loadTokenizer(model);
+  const prompts = texts.map((text, i) => {
+    const ids = tokenizer.encode(text);
+    if (ids.length === 0)
+      throw new UsageError(`prompt ${i} ${JSON.stringify(text)} encodes to no tokens; remove it`);
+    checkLengths(ids.length, maxNewTokens, positions);
+    return { text, ids };
+  });
+
+  const progress = (line: string) => process.stderr.write(`… ${line}\n`);
+  const opened: LogitsSource[] = [];
+  try {
+    for (const id of [referenceId, ...backendIds]) opened.push(await createBackend(id, model));
+    const [reference, ...backends] = opened as [LogitsSource, ...LogitsSource[]];
+    const record = await compareBackends({
+      model: { name: model.name, path: model.path },
+      reference,
+      backends,
+      prompts,
+      maxNewTokens,
+      eosTokenIds: eosTokenIds(model),
+      tokenText: (id) => tokenizer.tokenText(id),
+      gates,
+      onProgress: progress,
+    });
+    const doc = compareDocument(record);
+    if (values.out !== undefined) {
+      writeFilesAtomic(values.out, {
+        'compare.json': `${JSON.stringify(record, null, 2)}\n`,
+        'compare.md': renderMarkdown(doc),
+        'compare.html': renderHtml(doc),
+      });
+      progress(`reports: ${join(values.out, 'compare.{json,md,html}')}`);
+    }
+    process.stdout.write(values.json ? `${JSON.stringify(record)}\n` : renderText(doc));
+    for (const agreement of record.backends) {
+      for (const gate of agreement.gates) {
+        if (!gate.passed)
+          process.stderr.write(`decode-harness compare: ${gateFailureLine(agreement.backend.id, gate)}\n`);
+      }
+    }
+    return record.passed ? 0 : 1;
+  } finally {
+    for (const source of opened) await source.dispose();
+  }
+}
+
+/** The --backends list without the reference (it always runs); at least one must remain. */
+async function comparedIds(list: string, referenceId: string): Promise<string[]> {
+  const ids = await resolveBackendIds(list);
+  const compared = ids.filter((id) => id !== referenceId);
+  if (compared.length === 0) {
+    throw new UsageError(
+      `--backends ${JSON.stringify(list)} leaves nothing to compare with the reference ${referenceId}; ` +
+        `name at least one other backend, e.g. --backends ts:f32,ort-node:cpu`,
+    );
+  }
+  return compared;
+}

@@ -1,0 +1,44 @@
+import { decode } from '../../../engine/decode/decode.ts';
+import { COMMON_OPTIONS, parseCommandArgs } from '../args.ts';
+import { DECODE_OPTIONS, DECODE_OPTIONS_HELP, generationConfigFrom } from '../decode-options.ts';
+import { openDecodeSession, SESSION_OPTIONS } from '../decode-session.ts';
+import { GENERATE_SCHEMA, generationJson } from '../generation-json.ts';
+
+const HELP = `decode-harness generate --prompt TEXT [--model DIR|NAME] [--backend ID] [--threads N] [decode options] [--json]
+Prints the prompt's continuation (every returned sequence, best first).
+--json prints one schema-tagged object (${GENERATE_SCHEMA}) on stdout.
+
+${DECODE_OPTIONS_HELP}`;
+
+export async function runGenerate(argv: readonly string[]): Promise<number> {
+  const { values } = parseCommandArgs('generate', argv, {
+    ...COMMON_OPTIONS,
+    ...SESSION_OPTIONS,
+    ...DECODE_OPTIONS,
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const session = await openDecodeSession(values);
+  try {
+    const config = generationConfigFrom(values, session.model);
+    const textOf = (ids: readonly number[]) => session.tokenizer.decode(ids);
+    const result = await decode(session.source, session.promptIds, config, { textOf });
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(generationJson(session, result, 'generate'))}\n`);
+      return 0;
+    }
+    const prompt = textOf(session.promptIds);
+    for (const [i, sequence] of result.sequences.entries()) {
+      if (result.sequences.length > 1) {
+        const score = sequence.score === undefined ? '' : `, score ${sequence.score.toFixed(4)}`;
+        process.stdout.write(`--- sequence ${i + 1} (logprob ${sequence.totalLogprob.toFixed(4)}${score})\n`);
+      }
+      process.stdout.write(`${prompt}${textOf(sequence.tokenIds)}\n`);
+    }
+    return 0;
+  } finally {
+    await session.source.dispose();
+  }
+}

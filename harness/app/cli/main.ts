@@ -1,0 +1,82 @@
+import { HarnessError } from '../../core/errors.ts';
+import { runBackends } from './commands/backends.ts';
+import { runBenchCommand } from './commands/bench.ts';
+import { runCheckCommand } from './commands/check.ts';
+import { runCompare } from './commands/compare.ts';
+import { runDefaultJob } from './commands/default-job.ts';
+import { runGenerate } from './commands/generate.ts';
+import { runRecordCommand } from './commands/record.ts';
+import { runTrace } from './commands/trace.ts';
+
+export const USAGE = `decode-harness — check and benchmark how causal language models decode
+
+Usage:
+  decode-harness                 every available backend on the embedded model tiny-gpt2:
+                                 conformance, greedy agreement, a short timing; writes reports/latest.*
+  decode-harness backends        every backend id, available or not, and why not
+  decode-harness generate  --prompt TEXT [--model DIR|NAME] [--backend ID] [decode options] [--json]
+  decode-harness trace     --prompt TEXT [--model DIR|NAME] [--backend ID] [--top N] [decode options] [--json]
+  decode-harness record    [--model DIR|NAME] [--golden DIR] [--cases FILE] [--yes]
+                                 record golden fixtures on the reference backend ts:f64
+  decode-harness check     [--model DIR|NAME] [--backends ID,ID|all] [--golden DIR] [--junit FILE] [--json]
+                                 check backends against the golden fixtures
+  decode-harness compare   --backends ID,ID[,…] [--model DIR|NAME] [--reference ID] [--prompts FILE]
+                           [--max-new-tokens N] [--out DIR] [--json]
+                           [--max-mean-kld X] [--min-same-top-p PCT] [--max-abs-logit-diff X]
+  decode-harness bench     [--model M[,M]] [--backends ID,ID|all] [--prompt-tokens N] [--new-tokens N]
+                           [--repetitions N] [--warmup N] [--threads N] [--batch N] [--strategy S]
+                           [--num-beams N] [--out DIR] [--json|--md|--csv]
+                                 throughput: pp/tg tokens/s, TTFT, inter-token latency, memory, roofline
+  decode-harness bench compare A.json B.json [--fail-if-slower PCT]
+  decode-harness bench micro | targets   tinybench kernels/processors | the targets table (npm run bench)
+
+Decode options (Hugging Face names; \`decode-harness generate --help\` lists them all):
+  --strategy greedy|sample|beam  --max-new-tokens N  --do-sample --seed N  --temperature T
+  --top-k K  --top-p P  --min-p P  --repetition-penalty R  --num-beams N  --length-penalty L  …
+
+Common: --verbose (stack traces on errors)  --help
+Exit codes: 0 ok, 1 a check failed, 2 bad usage or input.`;
+
+type Command = (argv: readonly string[]) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  backends: runBackends,
+  bench: runBenchCommand,
+  check: runCheckCommand,
+  compare: runCompare,
+  generate: runGenerate,
+  record: runRecordCommand,
+  trace: runTrace,
+};
+
+/** Run one command line; returns the process exit code. Errors print a message, not a stack. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  const [first, ...rest] = argv;
+  try {
+    if (first === 'help' || first === '--help' || first === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    if (first === undefined || first.startsWith('--')) return await runDefaultJob(argv);
+    const command = COMMANDS[first];
+    if (!command) {
+      process.stderr.write(
+        `decode-harness: unknown command ${JSON.stringify(first)}; commands: ${Object.keys(COMMANDS).join(', ')}\n`,
+      );
+      return 2;
+    }
+    return await command(rest);
+  } catch (error) {
+    if (error instanceof HarnessError) {
+      process.stderr.write(`decode-harness: ${error.message}\n`);
+      if (verbose && error.stack) process.stderr.write(`${error.stack}\n`);
+      return error.exitCode;
+    }
+    // Not a user error: a bug or an environment failure. Keep the stack.
+    process.stderr.write(
+      `decode-harness: internal error: ${error instanceof Error ? error.stack : String(error)}\n`,
+    );
+    return 1;
+  }
+}

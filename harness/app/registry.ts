@@ -1,0 +1,79 @@
+import {
+  ortNodeCpuFactory,
+  ortNodeCudaFactory,
+  ortNodeWebGpuFactory,
+} from '../../backends/ort-node/factories.ts';
+import {
+  chromiumWasmFactory,
+  chromiumWebGpuFactory,
+  ortWebWasmFactory,
+} from '../../backends/ort-web/factories.ts';
+import { tsF32Factory, tsF64Factory } from '../../backends/ts-kernels/factories.ts';
+import type { BackendFactory, BackendOptions, LogitsSource } from '../core/backend/contract.ts';
+import { openBackend } from '../core/backend/open-backend.ts';
+import { UsageError } from '../core/errors.ts';
+import type { ModelDir } from '../core/model/model-dir.ts';
+
+/** Every backend id the harness knows, in report order. Registration is explicit: no discovery. */
+const FACTORIES: readonly BackendFactory[] = [
+  tsF64Factory,
+  tsF32Factory,
+  ortNodeCpuFactory,
+  ortNodeCudaFactory,
+  ortNodeWebGpuFactory,
+  ortWebWasmFactory,
+  chromiumWasmFactory,
+  chromiumWebGpuFactory,
+];
+
+/** The reference every other backend is measured against (naive float64 kernels). */
+export const REFERENCE_BACKEND_ID = 'ts:f64';
+
+/** The reference backend's factory, for engine code that opens the reference itself. */
+export function referenceFactory(): BackendFactory {
+  return backendFactory(REFERENCE_BACKEND_ID);
+}
+
+export function allBackendFactories(): readonly BackendFactory[] {
+  return FACTORIES;
+}
+
+export function backendFactory(id: string): BackendFactory {
+  const factory = FACTORIES.find((f) => f.id === id);
+  if (!factory) {
+    throw new UsageError(
+      `unknown backend id ${JSON.stringify(id)}; known ids: ${FACTORIES.map((f) => f.id).join(', ')} ` +
+        '(`decode-harness backends` shows which run here)',
+    );
+  }
+  return factory;
+}
+
+/** Parse a comma-separated --backends list; `all` means every available backend. */
+export async function resolveBackendIds(list: string): Promise<string[]> {
+  const ids = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (ids.length === 0) throw new UsageError(`--backends ${JSON.stringify(list)} names no backend`);
+  if (ids.length === 1 && ids[0] === 'all') {
+    const available: string[] = [];
+    for (const f of FACTORIES) if ((await f.availability()).available) available.push(f.id);
+    return available;
+  }
+  for (const [i, id] of ids.entries()) {
+    backendFactory(id);
+    if (ids.indexOf(id) !== i)
+      throw new UsageError(`--backends ${JSON.stringify(list)} lists ${id} twice; list each backend once`);
+  }
+  return ids;
+}
+
+/** Create a backend or throw BackendUnavailable with its reason and fix; never substitutes another. */
+export async function createBackend(
+  id: string,
+  model: ModelDir,
+  options: BackendOptions = {},
+): Promise<LogitsSource> {
+  return openBackend(backendFactory(id), model, options);
+}

@@ -1,0 +1,161 @@
+import type { BackendInfo } from '../../core/backend/contract.ts';
+import type { MachineRecord } from '../../core/machine.ts';
+
+export const COMPARE_SCHEMA = 'decode-harness/compare@1';
+
+/**
+ * What `decode-harness compare` found: one model, a prompt set, a reference and the backends
+ * measured against it. Every report format renders this record; none computes anything itself.
+ */
+export interface CompareRecord {
+  readonly schema: typeof COMPARE_SCHEMA;
+  readonly createdAt: string;
+  readonly machine: MachineRecord;
+  readonly model: { readonly name: string; readonly path: string };
+  readonly reference: BackendInfo;
+  /** Greedy budget of the reference continuation (teacher-forced steps per prompt, at most). */
+  readonly maxNewTokens: number;
+  readonly prompts: readonly ComparedPrompt[];
+  readonly backends: readonly BackendAgreement[];
+  /** Every gate of every backend passed. */
+  readonly passed: boolean;
+}
+
+export interface ComparedPrompt {
+  readonly text: string;
+  readonly promptIds: readonly number[];
+  /** The reference's greedy continuation: the tokens every backend is teacher-forced along. */
+  readonly referenceIds: readonly number[];
+}
+
+/** One backend against the reference. */
+export interface BackendAgreement {
+  readonly backend: BackendInfo;
+  readonly summary: AgreementSummary;
+  /** Per-step aggregates over prompts (what the report plots). */
+  readonly steps: readonly StepPoint[];
+  /** Every scored position, prompt-major then step (raw samples behind the summary). */
+  readonly positions: readonly PositionMetrics[];
+  /** The earliest step whose metrics exceed a gate's limit at one position; null when none does. */
+  readonly firstFlagged: FlaggedPosition | null;
+  readonly greedy: GreedyAgreement;
+  readonly gates: readonly GateResult[];
+  readonly passed: boolean;
+}
+
+/**
+ * One teacher-forced position. Step s of a prompt of length P scores the logits that predict
+ * continuation token s, computed at position P − 1 + s: step 0 comes from the prefill, step s ≥ 1
+ * from the s-th cached `step` call fed the reference's token s − 1.
+ */
+export interface PositionMetrics {
+  readonly prompt: number;
+  readonly step: number;
+  readonly position: number;
+  /** KL(reference ‖ backend) in nats, float64. */
+  readonly kld: number;
+  /** The reference's top token (argmax, ties to the lowest id). */
+  readonly referenceTopId: number;
+  /** p_backend − p_reference of that token (a probability difference, not a percentage). */
+  readonly deltaP: number;
+  /** The backend's argmax is the reference's. */
+  readonly sameTop: boolean;
+  /** max over the vocabulary of |backend logit − reference logit|. */
+  readonly maxAbsLogitDiff: number;
+}
+
+/** Summary statistics of one per-position quantity. */
+export interface Distribution {
+  readonly count: number;
+  readonly mean: number;
+  /** Standard error of the mean, sqrt(variance / (n − 1)); null with fewer than two samples. */
+  readonly meanUncertainty: number | null;
+  readonly rms: number;
+  /** Standard error of the RMS by error propagation (as llama.cpp's RMS Δp); null when undefined. */
+  readonly rmsUncertainty: number | null;
+  readonly min: number;
+  readonly max: number;
+  readonly median: number;
+  /** Linearly interpolated percentiles, keyed "99.9%", "99%", … "0.1%" (in that order). */
+  readonly percentiles: Readonly<Record<string, number>>;
+}
+
+/** The agreement statistics, as llama.cpp's `perplexity --kl-divergence` reports them. */
+export interface AgreementSummary {
+  readonly positions: number;
+  readonly kld: Distribution;
+  /** Δp of the reference's top token, as probability differences (renderers show %). */
+  readonly deltaP: Distribution;
+  /** Fraction of positions whose argmax agrees, with its binomial standard error. */
+  readonly sameTop: { readonly fraction: number; readonly uncertainty: number | null };
+  readonly maxAbsLogitDiff: number;
+  /**
+   * Σ(Δlogit)² / Σ(reference logit)² over every position and token, each row's logits first
+   * centred on their mean (softmax ignores a constant shift, so NMSE does too).
+   */
+  readonly nmse: number;
+}
+
+export interface StepPoint {
+  readonly step: number;
+  /** Prompts whose continuation reaches this step. */
+  readonly prompts: number;
+  readonly meanKld: number;
+  readonly maxKld: number;
+  readonly maxAbsLogitDiff: number;
+}
+
+export interface FlaggedPosition {
+  readonly prompt: number;
+  readonly step: number;
+  readonly position: number;
+  readonly kld: number;
+  readonly maxAbsLogitDiff: number;
+  /** Which per-position limits it exceeds, e.g. "KLD 3.1e-4 > 1e-9". */
+  readonly exceeded: readonly string[];
+}
+
+/** Free-running greedy of the backend vs the reference's continuation, per prompt. */
+export interface GreedyAgreement {
+  readonly prompts: number;
+  readonly identical: number;
+  /** Logit noise that explains a flip: the backend's max |Δlogit|, capped at the gate's limit. */
+  readonly noiseLogit: number;
+  readonly divergences: readonly Divergence[];
+}
+
+export type DivergenceLabel = 'near-tie' | 'divergence';
+
+export interface CandidateToken {
+  readonly id: number;
+  readonly token: string;
+  readonly logprob: number;
+}
+
+/** The first step where a backend's own greedy continuation leaves the reference's. */
+export interface Divergence {
+  readonly prompt: number;
+  readonly step: number;
+  readonly referenceToken: CandidateToken;
+  readonly backendToken: CandidateToken;
+  /** The reference's top-1 minus top-2 logprob at that step, nats. */
+  readonly referenceMargin: number;
+  /** 2 × noiseLogit: the most a margin can move under that much noise on every logit. */
+  readonly nearTieThreshold: number;
+  readonly label: DivergenceLabel;
+  readonly referenceTop: readonly CandidateToken[];
+  readonly backendTop: readonly CandidateToken[];
+}
+
+export type GateId = 'max-mean-kld' | 'min-same-top-p' | 'max-abs-logit-diff';
+
+export interface GateResult {
+  readonly gate: GateId;
+  /** What is measured, named as in the tables ("Mean KLD"). */
+  readonly metric: string;
+  readonly measured: number;
+  readonly limit: number;
+  /** `--max-mean-kld` when given, else e.g. `default for float32`. */
+  readonly limitSource: string;
+  readonly passed: boolean;
+}
