@@ -14,11 +14,8 @@ import {
 } from '../../harness/core/model/safetensors.ts';
 import { parseDecimal } from '../../harness/core/parse-decimal.ts';
 import { readPromptFile } from '../../harness/engine/compare/prompt-set.ts';
-import {
-  fileLabel,
-  MAX_BATCH_ROWS,
-  resolveGenerationConfig,
-} from '../../harness/engine/decode/resolve-generation-config.ts';
+import { MAX_BATCH_ROWS } from '../../harness/engine/decode/generation-config.ts';
+import { fileLabel, resolveGenerationConfig } from '../../harness/engine/decode/resolve-generation-config.ts';
 import { loadCaseList } from '../../harness/engine/golden/case-list.ts';
 import { DEFAULT_CASE_LIST, defaultGoldenDir } from '../../harness/engine/golden/golden-dir.ts';
 import { parseGolden } from '../../harness/engine/golden/parse-golden.ts';

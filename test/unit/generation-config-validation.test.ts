@@ -3,10 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCommandArgs } from '../../harness/app/cli/args.ts';
-import { DECODE_OPTIONS, generationConfigFrom } from '../../harness/app/cli/decode-options.ts';
+import {
+  DECODE_OPTIONS,
+  DECODE_OPTIONS_HELP,
+  generationConfigFrom,
+} from '../../harness/app/cli/decode-options.ts';
 import { UsageError } from '../../harness/core/errors.ts';
-import { strategyOf } from '../../harness/engine/decode/generation-config.ts';
-import { cliLabel, resolveGenerationConfig } from '../../harness/engine/decode/resolve-generation-config.ts';
+import {
+  cliLabel,
+  GENERATION_FIELDS,
+  GENERATION_OPTIONS,
+  HF_DEFAULTS,
+  strategyOf,
+} from '../../harness/engine/decode/generation-config.ts';
+import { resolveGenerationConfig } from '../../harness/engine/decode/resolve-generation-config.ts';
 import { loadModelDir } from '../../harness/engine/model/load-model-dir.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'decode-harness-genconfig-'));
@@ -127,5 +137,34 @@ describe('--generation-config FILE between the model and the flags', () => {
     expect(() => generationConfigFrom({ 'generation-config': file }, model)).toThrow(
       `${file}: top_p 2 must be in (0, 1]`,
     );
+  });
+});
+
+describe('the option table is the one declaration of every option', () => {
+  it('derives the defaults, the flags, the help and the golden keys from its rows', () => {
+    for (const field of GENERATION_FIELDS) {
+      const row = GENERATION_OPTIONS[field];
+      expect(HF_DEFAULTS[field]).toEqual(row.default);
+      const flag = cliLabel(field).slice(2);
+      expect(flag in DECODE_OPTIONS, flag).toBe(row.flag !== null);
+      if (row.flag !== null)
+        expect(DECODE_OPTIONS_HELP).toContain(
+          `${cliLabel(field)}${row.flag.help ? ` ${row.flag.help}` : ''}`,
+        );
+      // Each row's check accepts its own default (where a default is a value at all).
+      if (row.default !== null) expect(row.check(row.default, cliLabel(field), 50257)).toEqual(row.default);
+    }
+    expect(Object.keys(resolve({}))).toEqual(GENERATION_FIELDS);
+  });
+
+  it("the transformers.js column refuses exactly the rows it marks, with the row's reason", () => {
+    for (const field of GENERATION_FIELDS) {
+      const row = GENERATION_OPTIONS[field];
+      if (row.transformersJs === 'reproduced') continue;
+      const value = field === 'top_p' ? 0.9 : 0.1;
+      expect(refusal({ do_sample: true, seed: 1, rng: 'mt19937', [field]: value })).toContain(
+        `which ${row.transformersJs.refused} (${field} ${value}); drop ${cliLabel(field)}`,
+      );
+    }
   });
 });

@@ -3,82 +3,87 @@ import { UsageError } from '../../core/errors.ts';
 import type { ModelDir } from '../../core/model/model-dir.ts';
 import { parseDecimalText } from '../../core/parse-decimal.ts';
 import { assertRegularFile } from '../../core/regular-file.ts';
-import { type GenerationConfig, parseStrategy } from '../../engine/decode/generation-config.ts';
+import {
+  cliLabel,
+  type DecodeFlagSpec,
+  GENERATION_FIELDS,
+  GENERATION_OPTIONS,
+  type GenerationConfig,
+  parseStrategy,
+} from '../../engine/decode/generation-config.ts';
 import {
   type ConfigLayer,
-  cliLabel,
   fileLabel,
   resolveGenerationConfig,
 } from '../../engine/decode/resolve-generation-config.ts';
 import { eosTokenIds } from '../../engine/model/eos-token-ids.ts';
 import type { OptionSpec } from './args.ts';
 
-/** Decoding options: Hugging Face's generate() arguments in kebab case, plus --strategy and --rng. */
+/** Decode options: every generation option's flag (Hugging Face names in kebab case), plus two. */
 export const DECODE_OPTIONS = {
   strategy: { type: 'string' },
   'generation-config': { type: 'string' },
-  'max-new-tokens': { type: 'string' },
-  'min-new-tokens': { type: 'string' },
-  'do-sample': { type: 'boolean' },
-  temperature: { type: 'string' },
-  'top-k': { type: 'string' },
-  'top-p': { type: 'string' },
-  'min-p': { type: 'string' },
-  'repetition-penalty': { type: 'string' },
-  'no-repeat-ngram-size': { type: 'string' },
-  'num-beams': { type: 'string' },
-  'length-penalty': { type: 'string' },
-  'early-stopping': { type: 'string' },
-  'num-return-sequences': { type: 'string' },
-  'stop-strings': { type: 'string', multiple: true },
-  seed: { type: 'string' },
-  rng: { type: 'string' },
+  ...(Object.fromEntries(
+    GENERATION_FIELDS.flatMap((field) => {
+      const flag = GENERATION_OPTIONS[field].flag;
+      if (flag === null) return [];
+      const spec =
+        flag.type === 'boolean'
+          ? { type: 'boolean' }
+          : flag.type === 'strings'
+            ? { type: 'string', multiple: true }
+            : { type: 'string' };
+      return [[cliLabel(field).slice(2), spec]];
+    }),
+  ) as DecodeFlagSpec),
 } as const satisfies OptionSpec;
+
+const HELP_WIDTH = 100;
+
+/** One entry per flag, packed into lines; the values and notes come from the option table. */
+function optionsHelp(): string {
+  const lines = ['  --strategy greedy|sample|beam   shorthand for --do-sample / --num-beams'];
+  let packed = '';
+  for (const field of GENERATION_FIELDS) {
+    const flag = GENERATION_OPTIONS[field].flag;
+    if (flag === null) continue;
+    const entry = `${cliLabel(field)}${flag.help ? ` ${flag.help}` : ''}`;
+    if (packed && packed.length + 2 + entry.length > HELP_WIDTH) {
+      lines.push(packed);
+      packed = '';
+    }
+    packed += `  ${entry}`;
+  }
+  return [...lines, packed].join('\n');
+}
 
 export const DECODE_OPTIONS_HELP = `Decode options (Hugging Face generate() names; later sources override earlier ones:
 the model's generation_config.json, then --generation-config FILE, then these flags):
-  --strategy greedy|sample|beam   shorthand for --do-sample / --num-beams
-  --max-new-tokens N (20)  --min-new-tokens N (0)  --do-sample  --temperature T (1; 0 = greedy)
-  --top-k K (50 when sampling; 0 = off)  --top-p P (1 = off)  --min-p P (0 = off)
-  --repetition-penalty R (1 = off)  --no-repeat-ngram-size N (0 = off)
-  --num-beams N (1)  --length-penalty L (1)  --early-stopping true|false|never  --num-return-sequences N
-  --stop-strings S (repeatable)  --seed N (required to sample)  --rng alea|…|mt19937 (alea)`;
+${optionsHelp()}`;
 
 type DecodeValues = {
-  [K in keyof typeof DECODE_OPTIONS]?: K extends 'do-sample'
+  [K in keyof typeof DECODE_OPTIONS]?: (typeof DECODE_OPTIONS)[K] extends { type: 'boolean' }
     ? boolean
-    : K extends 'stop-strings'
+    : (typeof DECODE_OPTIONS)[K] extends { multiple: true }
       ? string[]
       : string;
 };
 
-const NUMBER_FIELDS = [
-  'max-new-tokens',
-  'min-new-tokens',
-  'temperature',
-  'top-k',
-  'top-p',
-  'min-p',
-  'repetition-penalty',
-  'no-repeat-ngram-size',
-  'num-beams',
-  'length-penalty',
-  'num-return-sequences',
-  'seed',
-] as const;
-
 /** The command line as one config layer (snake_case HF names, typed values). */
 function cliLayer(values: DecodeValues): ConfigLayer {
   const layer: Record<string, unknown> = {};
-  for (const flag of NUMBER_FIELDS) {
-    const raw = values[flag];
-    if (raw !== undefined) layer[flag.replaceAll('-', '_')] = parseDecimalText(`--${flag}`, raw);
+  const given = values as Record<string, string | boolean | string[] | undefined>;
+  for (const field of GENERATION_FIELDS) {
+    const flag = GENERATION_OPTIONS[field].flag;
+    const label = cliLabel(field);
+    const raw = given[label.slice(2)];
+    if (flag === null || raw === undefined) continue;
+    if (flag.type === 'boolean') {
+      if (raw === true) layer[field] = true;
+    } else if (flag.type === 'number') layer[field] = parseDecimalText(label, raw as string);
+    else if (flag.type === 'text') layer[field] = flag.fromText ? flag.fromText(raw as string) : raw;
+    else layer[field] = raw;
   }
-  if (values['do-sample']) layer.do_sample = true;
-  const early = values['early-stopping'];
-  if (early !== undefined) layer.early_stopping = early === 'true' ? true : early === 'false' ? false : early;
-  if (values['stop-strings']) layer.stop_strings = values['stop-strings'];
-  if (values.rng !== undefined) layer.rng = values.rng;
   const strategy = values.strategy === undefined ? undefined : parseStrategy(values.strategy);
   if (strategy !== undefined) {
     if (strategy === 'greedy') Object.assign(layer, { do_sample: false, num_beams: layer.num_beams ?? 1 });

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { seedrandomAlgorithms } from '../../core/rng/rng.ts';
+import { GENERATION_FIELDS, GENERATION_OPTIONS, type GenerationConfig } from '../decode/generation-config.ts';
 
 /** Bumped whenever a field changes meaning; files with another tag are refused, never guessed at. */
 export const GOLDEN_SCHEMA = 'decode-harness/golden@1';
@@ -13,26 +13,19 @@ const sha256 = v.pipe(
 /** Per compute dtype, as LOGIT_TOLERANCE is keyed. */
 const perDtype = v.strictObject({ float64: finite, float32: finite, float16: finite });
 
-/** The resolved GenerationConfig, every field present (HF names). Semantics are re-checked on load. */
-const configSchema = v.strictObject({
-  max_new_tokens: tokenId,
-  min_new_tokens: tokenId,
-  do_sample: v.boolean(),
-  temperature: finite,
-  top_k: tokenId,
-  top_p: finite,
-  min_p: finite,
-  repetition_penalty: finite,
-  no_repeat_ngram_size: tokenId,
-  num_beams: tokenId,
-  length_penalty: finite,
-  early_stopping: v.union([v.boolean(), v.literal('never')]),
-  num_return_sequences: tokenId,
-  eos_token_id: v.array(tokenId),
-  stop_strings: v.array(v.string()),
-  seed: v.nullable(tokenId),
-  rng: v.picklist([...seedrandomAlgorithms, 'mt19937']),
-});
+/**
+ * The resolved GenerationConfig, keyed as the option table says: every 'required' field present, a
+ * 'defaulted' one optional (older files mean its default). Values are validated by the resolver on
+ * load (parse-golden.ts), with the same rules and messages as every other source of settings.
+ */
+const configSchema = v.strictObject(
+  Object.fromEntries(
+    GENERATION_FIELDS.map((field) => [
+      field,
+      GENERATION_OPTIONS[field].golden === 'required' ? v.nonOptional(v.unknown()) : v.unknown(),
+    ]),
+  ),
+);
 
 const stepSchema = v.strictObject({
   id: tokenId,
@@ -110,6 +103,9 @@ export const goldenSchema = v.strictObject({
   }),
 });
 
-export type Golden = v.InferOutput<typeof goldenSchema>;
+/** A golden as parse-golden returns it: its config resolved (defaults applied, every value checked). */
+export type Golden = Omit<v.InferOutput<typeof goldenSchema>, 'config'> & {
+  readonly config: GenerationConfig;
+};
 export type GoldenSequence = Golden['expected']['sequences'][number];
 export type GoldenTolerances = Golden['tolerances'];

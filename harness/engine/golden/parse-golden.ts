@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { UsageError } from '../../core/errors.ts';
-import { strategyOf } from '../decode/generation-config.ts';
-import { fileLabel, resolveGenerationConfig } from '../decode/resolve-generation-config.ts';
+import { type GenerationConfig, strategyOf } from '../decode/generation-config.ts';
+import { resolveGenerationConfig } from '../decode/resolve-generation-config.ts';
 import { GOLDEN_SCHEMA, type Golden, type GoldenSequence, goldenSchema } from './golden-schema.ts';
 import { goldenTolerances } from './golden-tolerances.ts';
 
@@ -33,13 +33,27 @@ export function parseGolden(raw: unknown, file: string): Golden {
       issue.input === undefined ? 'missing' : issue.message,
     );
   }
-  const golden = parsed.output;
+  // The decode config's own rules (sampling needs a seed, num_return_sequences ≤ num_beams, ...).
+  // The vocabulary bound is checked against the model when the golden's model sha is compared.
+  const config = resolvedConfig(parsed.output.config, file);
+  const golden: Golden = { ...parsed.output, config };
   checkConsistency(golden, file);
   checkTolerances(golden, file);
   for (const [s, sequence] of golden.expected.sequences.entries()) {
     checkDerivedNumbers(sequence, `expected.sequences.${s}`, file);
   }
   return golden;
+}
+
+/** The stored config through the resolver every source of settings goes through, or why not. */
+function resolvedConfig(stored: Record<string, unknown>, file: string): GenerationConfig {
+  try {
+    const label = (field: string) => `${file}: config.${field}`;
+    return resolveGenerationConfig([{ values: stored, label }], Number.POSITIVE_INFINITY);
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(`${error.message}; ${FIX}`);
+    throw error;
+  }
 }
 
 /** The tolerances are the code's for this config, never the file's own say. */
@@ -87,9 +101,6 @@ function checkDerivedNumbers(sequence: GoldenSequence, at: string, file: string)
 }
 
 function checkConsistency(golden: Golden, file: string): void {
-  // The decode config's own rules (sampling needs a seed, num_return_sequences ≤ num_beams, ...).
-  // The vocabulary bound is checked against the model when the golden's model sha is compared.
-  resolveGenerationConfig([{ values: golden.config, label: fileLabel(`${file}: config`) }], Infinity);
   const strategy = strategyOf(golden.config);
   if (golden.expected.strategy !== strategy) {
     invalid(file, 'expected.strategy', `${golden.expected.strategy} but the config decodes as ${strategy}`);
