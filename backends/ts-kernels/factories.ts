@@ -1,13 +1,9 @@
 import type { BackendFactory, BackendOptions } from '../../harness/core/backend/contract.ts';
 import { UsageError } from '../../harness/core/errors.ts';
+import { familyNameOf, type ModelConfig } from '../../harness/core/model/model-config.ts';
 import type { ModelDir } from '../../harness/core/model/model-dir.ts';
 import { readSafetensors } from '../../harness/core/model/safetensors.ts';
-import { Gpt2F32 } from './gpt2-f32.ts';
-import { Gpt2F64 } from './gpt2-f64.ts';
-import { gpt2Weights } from './gpt2-weights.ts';
-import { LlamaF32 } from './llama-f32.ts';
-import { LlamaF64 } from './llama-f64.ts';
-import { llamaWeights } from './llama-weights.ts';
+import { FAMILY_KERNELS, type FamilyKernels } from './family-kernels.ts';
 
 /** `ts:f64`: the float64 reference every other backend is measured against. */
 export const tsF64Factory: BackendFactory = {
@@ -16,9 +12,7 @@ export const tsF64Factory: BackendFactory = {
   availability: async () => ({ available: true }),
   create: async (model, options) => {
     const { config, tensors, file } = load('ts:f64', model, options);
-    return config.model_type === 'gpt2'
-      ? new Gpt2F64(gpt2Weights(tensors, config, Float64Array, file))
-      : new LlamaF64(llamaWeights(tensors, config, Float64Array, file));
+    return kernelsOf(config).f64(tensors, config, file);
   },
 };
 
@@ -29,9 +23,7 @@ export const tsF32Factory: BackendFactory = {
   availability: async () => ({ available: true }),
   create: async (model, options) => {
     const { config, tensors, file } = load('ts:f32', model, options);
-    return config.model_type === 'gpt2'
-      ? new Gpt2F32(gpt2Weights(tensors, config, Float32Array, file))
-      : new LlamaF32(llamaWeights(tensors, config, Float32Array, file));
+    return kernelsOf(config).f32(tensors, config, file);
   },
 };
 
@@ -43,4 +35,9 @@ function load(id: string, model: ModelDir, options: BackendOptions | undefined) 
   }
   const file = model.safetensorsPath;
   return { config: model.config, tensors: readSafetensors(file), file };
+}
+
+/** The kernels of the config's family (its entry takes that family's config, chosen by model_type). */
+function kernelsOf(config: ModelConfig): FamilyKernels<ModelConfig> {
+  return FAMILY_KERNELS[familyNameOf(config)] as FamilyKernels<ModelConfig>;
 }

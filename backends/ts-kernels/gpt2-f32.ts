@@ -1,4 +1,4 @@
-import type { Gpt2Config } from '../../harness/core/model/gpt2-config.ts';
+import type { Gpt2Config } from '../../harness/core/model/families/gpt2.ts';
 import type { Gpt2Weights } from './gpt2-weights.ts';
 import { add, attention, geluNew, layerNorm, matmulTransposed, transpose } from './kernels-f32.ts';
 import { PackedF32 } from './packed-f32.ts';

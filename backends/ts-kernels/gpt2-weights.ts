@@ -1,5 +1,5 @@
 import { ModelDirError } from '../../harness/core/errors.ts';
-import type { Gpt2Config } from '../../harness/core/model/gpt2-config.ts';
+import type { Gpt2Config } from '../../harness/core/model/families/gpt2.ts';
 import type { HostTensor, TensorMap } from '../../harness/core/model/tensor.ts';
 
 /** The float array type a backend computes in. */

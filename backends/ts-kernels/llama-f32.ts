@@ -1,4 +1,4 @@
-import type { LlamaConfig } from '../../harness/core/model/llama-config.ts';
+import type { LlamaConfig } from '../../harness/core/model/families/llama.ts';
 import {
   add,
   attention,

@@ -1,5 +1,5 @@
 import { ModelDirError } from '../../harness/core/errors.ts';
-import type { LlamaConfig } from '../../harness/core/model/llama-config.ts';
+import type { LlamaConfig } from '../../harness/core/model/families/llama.ts';
 import { checkWeightsMatchConfig } from '../../harness/core/model/parameter-layout.ts';
 import type { TensorMap } from '../../harness/core/model/tensor.ts';
 import type { FloatArray, FloatArrayType } from './gpt2-weights.ts';

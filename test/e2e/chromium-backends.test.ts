@@ -9,7 +9,7 @@ import { ChromiumForward, type PageProvider } from '../../backends/ort-web/chrom
 import { chromiumPidsUnder } from '../../backends/ort-web/chromium/chromium-processes.ts';
 import { KvDecoderSource } from '../../backends/ort-web/decoder-source.ts';
 import { type Logits, logitsRow } from '../../harness/core/backend/contract.ts';
-import type { Gpt2Config } from '../../harness/core/model/gpt2-config.ts';
+import type { Gpt2Config } from '../../harness/core/model/families/gpt2.ts';
 import type { ModelDir } from '../../harness/core/model/model-dir.ts';
 import { generateGpt2Weights } from '../../harness/engine/model-gen/generate-gpt2-weights.ts';
 import { buildGpt2Onnx } from '../../harness/engine/model-gen/gpt2-onnx.ts';

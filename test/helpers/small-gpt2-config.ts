@@ -1,4 +1,4 @@
-import type { Gpt2Config } from '../../harness/core/model/gpt2-config.ts';
+import type { Gpt2Config } from '../../harness/core/model/families/gpt2.ts';
 
 /** Small enough to build in milliseconds, big enough to have 2 layers × 2 heads and a real vocab spread. */
 export const SMALL_GPT2_CONFIG: Gpt2Config = {

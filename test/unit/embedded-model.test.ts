@@ -2,8 +2,8 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseGpt2Config } from '../../harness/core/model/gpt2-config.ts';
-import { parseLlamaConfig } from '../../harness/core/model/llama-config.ts';
+import { parseGpt2Config } from '../../harness/core/model/families/gpt2.ts';
+import { parseLlamaConfig } from '../../harness/core/model/families/llama.ts';
 import { checkWeightsMatchConfig } from '../../harness/core/model/parameter-layout.ts';
 import {
   buildEmbeddedModelFiles,

@@ -4,7 +4,7 @@ import { Gpt2F64 } from '../../backends/ts-kernels/gpt2-f64.ts';
 import { gpt2Weights } from '../../backends/ts-kernels/gpt2-weights.ts';
 import { logitsRow } from '../../harness/core/backend/contract.ts';
 import { ModelDirError } from '../../harness/core/errors.ts';
-import type { Gpt2Config } from '../../harness/core/model/gpt2-config.ts';
+import type { Gpt2Config } from '../../harness/core/model/families/gpt2.ts';
 import { generateGpt2Weights } from '../../harness/engine/model-gen/generate-gpt2-weights.ts';
 import { buildGpt2Onnx } from '../../harness/engine/model-gen/gpt2-onnx.ts';
 import { SMALL_GPT2_CONFIG } from '../helpers/small-gpt2-config.ts';

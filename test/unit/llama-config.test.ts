@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ModelDirError } from '../../harness/core/errors.ts';
-import { parseLlamaConfig } from '../../harness/core/model/llama-config.ts';
+import { parseLlamaConfig } from '../../harness/core/model/families/llama.ts';
 import {
   headDim,
   maxPositions,

@@ -4,7 +4,7 @@ import { LlamaF64 } from '../../backends/ts-kernels/llama-f64.ts';
 import { llamaWeights } from '../../backends/ts-kernels/llama-weights.ts';
 import { type Logits, logitsRow } from '../../harness/core/backend/contract.ts';
 import { ModelDirError } from '../../harness/core/errors.ts';
-import type { LlamaConfig } from '../../harness/core/model/llama-config.ts';
+import type { LlamaConfig } from '../../harness/core/model/families/llama.ts';
 import { generateLlamaWeights } from '../../harness/engine/model-gen/generate-llama-weights.ts';
 import { buildLlamaOnnx } from '../../harness/engine/model-gen/llama-onnx.ts';
 import { LLAMA_VARIANTS, smallLlamaConfig } from './helpers/random-llama.ts';

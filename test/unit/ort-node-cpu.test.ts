@@ -9,7 +9,7 @@ import { Gpt2F64 } from '../../backends/ts-kernels/gpt2-f64.ts';
 import { gpt2Weights } from '../../backends/ts-kernels/gpt2-weights.ts';
 import { type Logits, type LogitsSource, logitsRow } from '../../harness/core/backend/contract.ts';
 import { ModelDirError, UsageError } from '../../harness/core/errors.ts';
-import type { Gpt2Config } from '../../harness/core/model/gpt2-config.ts';
+import type { Gpt2Config } from '../../harness/core/model/families/gpt2.ts';
 import type { ModelDir } from '../../harness/core/model/model-dir.ts';
 import { generateGpt2Weights } from '../../harness/engine/model-gen/generate-gpt2-weights.ts';
 import { buildGpt2Onnx } from '../../harness/engine/model-gen/gpt2-onnx.ts';

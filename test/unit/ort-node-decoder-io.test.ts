@@ -2,8 +2,8 @@ import type { InferenceSession } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { checkDecoderIo } from '../../backends/onnx-shared/decoder-io.ts';
 import { ModelDirError } from '../../harness/core/errors.ts';
-import type { Gpt2Config } from '../../harness/core/model/gpt2-config.ts';
-import type { LlamaConfig } from '../../harness/core/model/llama-config.ts';
+import type { Gpt2Config } from '../../harness/core/model/families/gpt2.ts';
+import type { LlamaConfig } from '../../harness/core/model/families/llama.ts';
 
 type Metadata = InferenceSession.ValueMetadata;
 

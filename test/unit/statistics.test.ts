@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Gpt2Config } from '../../harness/core/model/gpt2-config.ts';
-import type { LlamaConfig } from '../../harness/core/model/llama-config.ts';
+import type { Gpt2Config } from '../../harness/core/model/families/gpt2.ts';
+import type { LlamaConfig } from '../../harness/core/model/families/llama.ts';
 import { parameterCount } from '../../harness/core/model/parameter-layout.ts';
 import { coefficientOfVariation, median, percentile, summarize } from '../../harness/core/statistics.ts';
 import { decodeRoofline, parametersReadPerStep } from '../../harness/engine/bench/roofline.ts';

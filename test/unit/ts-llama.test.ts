@@ -4,7 +4,7 @@ import { LlamaF32 } from '../../backends/ts-kernels/llama-f32.ts';
 import { LlamaF64 } from '../../backends/ts-kernels/llama-f64.ts';
 import { llamaWeights } from '../../backends/ts-kernels/llama-weights.ts';
 import { ModelDirError } from '../../harness/core/errors.ts';
-import type { LlamaConfig } from '../../harness/core/model/llama-config.ts';
+import type { LlamaConfig } from '../../harness/core/model/families/llama.ts';
 import type { HostTensor } from '../../harness/core/model/tensor.ts';
 import { loadModelDir } from '../../harness/engine/model/load-model-dir.ts';
 import { LLAMA_VARIANTS, smallLlamaConfig, smallLlamaTensors } from './helpers/random-llama.ts';

@@ -1,5 +1,5 @@
 import type { ComputeDtype } from '../../core/backend/contract.ts';
-import { headDim, type ModelConfig, numKvHeads, numLayers } from '../../core/model/model-config.ts';
+import { familyOf, headDim, type ModelConfig, numKvHeads, numLayers } from '../../core/model/model-config.ts';
 import { parameterCount } from '../../core/model/parameter-layout.ts';
 
 /**
@@ -32,9 +32,7 @@ const DTYPE_BYTES: Readonly<Record<ComputeDtype, number>> = { float64: 8, float3
  * the token embedding only when untied (tied, it is read whole as the LM head).
  */
 export function parametersReadPerStep(config: ModelConfig): number {
-  if (config.model_type === 'gpt2') return parameterCount(config) - (config.n_positions - 1) * config.n_embd;
-  const unusedEmbedRows = config.tie_word_embeddings ? 0 : (config.vocab_size - 1) * config.hidden_size;
-  return parameterCount(config) - unusedEmbedRows;
+  return familyOf(config).parametersReadPerStep(config, parameterCount(config));
 }
 
 /**

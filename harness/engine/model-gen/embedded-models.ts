@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { ModelDirError } from '../../core/errors.ts';
-import type { Gpt2Config } from '../../core/model/gpt2-config.ts';
+import type { Gpt2Config } from '../../core/model/families/gpt2.ts';
 import { PROJECT_ROOT, projectPath } from '../../core/project-root.ts';
 import { DEFAULT_GPT2_SCALES } from './generate-gpt2-weights.ts';
 import { DEFAULT_LLAMA_SCALES } from './generate-llama-weights.ts';

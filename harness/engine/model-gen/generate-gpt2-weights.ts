@@ -1,4 +1,4 @@
-import type { Gpt2Config } from '../../core/model/gpt2-config.ts';
+import type { Gpt2Config } from '../../core/model/families/gpt2.ts';
 import type { F32Tensor } from '../../core/model/safetensors.ts';
 import { streamSeed, Xoshiro128ss } from './int-prng.ts';
 

@@ -1,4 +1,4 @@
-import type { LlamaConfig } from '../../core/model/llama-config.ts';
+import type { LlamaConfig } from '../../core/model/families/llama.ts';
 import { parameterLayout } from '../../core/model/parameter-layout.ts';
 import type { F32Tensor } from '../../core/model/safetensors.ts';
 import { streamSeed, Xoshiro128ss } from './int-prng.ts';

@@ -1,4 +1,4 @@
-import type { Gpt2Config } from '../../core/model/gpt2-config.ts';
+import type { Gpt2Config } from '../../core/model/families/gpt2.ts';
 import { encodeSafetensors } from '../../core/model/safetensors.ts';
 import type { Gpt2Weights } from './generate-gpt2-weights.ts';
 import { buildGpt2Onnx } from './gpt2-onnx.ts';

@@ -1,5 +1,5 @@
 import { ModelDirError } from '../../core/errors.ts';
-import type { Gpt2Config } from '../../core/model/gpt2-config.ts';
+import type { Gpt2Config } from '../../core/model/families/gpt2.ts';
 import {
   attentionAllowed,
   checkedWeight,

@@ -1,4 +1,4 @@
-import type { LlamaConfig } from '../../core/model/llama-config.ts';
+import type { LlamaConfig } from '../../core/model/families/llama.ts';
 import { encodeSafetensors } from '../../core/model/safetensors.ts';
 import type { LlamaWeights } from './generate-llama-weights.ts';
 import { buildLlamaOnnx } from './llama-onnx.ts';

@@ -1,4 +1,4 @@
-import type { LlamaConfig } from '../../core/model/llama-config.ts';
+import type { LlamaConfig } from '../../core/model/families/llama.ts';
 import {
   attentionAllowed,
   checkedWeight,

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelDirError } from '../../core/errors.ts';
-import type { Gpt2Config } from '../../core/model/gpt2-config.ts';
+import type { Gpt2Config } from '../../core/model/families/gpt2.ts';
 import { projectPath } from '../../core/project-root.ts';
 import type { Gpt2WeightScales } from './generate-gpt2-weights.ts';
 import type { LlamaWeightScales } from './generate-llama-weights.ts';

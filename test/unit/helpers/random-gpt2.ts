@@ -1,4 +1,4 @@
-import type { Gpt2Config } from '../../../harness/core/model/gpt2-config.ts';
+import type { Gpt2Config } from '../../../harness/core/model/families/gpt2.ts';
 import type { HostTensor } from '../../../harness/core/model/tensor.ts';
 
 /** Shape of a small random GPT-2; every field has a default. */

@@ -1,4 +1,4 @@
-import type { LlamaConfig } from '../../../harness/core/model/llama-config.ts';
+import type { LlamaConfig } from '../../../harness/core/model/families/llama.ts';
 import type { HostTensor } from '../../../harness/core/model/tensor.ts';
 import { generateLlamaWeights } from '../../../harness/engine/model-gen/generate-llama-weights.ts';
 

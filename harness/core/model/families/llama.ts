@@ -1,5 +1,6 @@
-import { ModelDirError } from '../errors.ts';
-import { booleanField, configObject, positiveInt, positiveNumber, tokenId } from './config-fields.ts';
+import { ModelDirError } from '../../errors.ts';
+import { booleanField, configObject, positiveInt, positiveNumber, tokenId } from '../config-fields.ts';
+import type { ExpectedParameter, ModelFamily, ParameterLayout } from './model-family.ts';
 
 /**
  * The Llama family: decoder blocks of RMSNorm → attention with rotary positions and grouped KV
@@ -173,3 +174,60 @@ function eosTokenIdField(v: unknown, vocab: number, file: string): number | read
   }
   return v.map(one);
 }
+
+/**
+ * LlamaForCausalLM names (`model.` prefix, `lm_head.weight` outside it); nn.Linear weights are
+ * [out, in] (y = x · Wᵀ + b). q_proj has H·D outputs, k_proj and v_proj Hkv·D.
+ */
+function llamaLayout(config: LlamaConfig): ParameterLayout {
+  const { vocab_size: V, hidden_size: C, intermediate_size: F, num_hidden_layers: L, head_dim: D } = config;
+  const q = config.num_attention_heads * D;
+  const kv = config.num_key_value_heads * D;
+  const parameters: ExpectedParameter[] = [
+    { name: 'model.embed_tokens.weight', dims: '[vocab_size, hidden_size]', shape: [V, C] },
+  ];
+  const add = (name: string, dims: string, shape: number[]): void => {
+    parameters.push({ name, dims, shape });
+  };
+  const qDims = 'num_attention_heads·head_dim';
+  const kvDims = 'num_key_value_heads·head_dim';
+  for (let i = 0; i < L; i++) {
+    const p = `model.layers.${i}`;
+    add(`${p}.input_layernorm.weight`, '[hidden_size]', [C]);
+    add(`${p}.self_attn.q_proj.weight`, `[${qDims}, hidden_size]`, [q, C]);
+    if (config.attention_bias) add(`${p}.self_attn.q_proj.bias`, `[${qDims}]`, [q]);
+    add(`${p}.self_attn.k_proj.weight`, `[${kvDims}, hidden_size]`, [kv, C]);
+    if (config.attention_bias) add(`${p}.self_attn.k_proj.bias`, `[${kvDims}]`, [kv]);
+    add(`${p}.self_attn.v_proj.weight`, `[${kvDims}, hidden_size]`, [kv, C]);
+    if (config.attention_bias) add(`${p}.self_attn.v_proj.bias`, `[${kvDims}]`, [kv]);
+    add(`${p}.self_attn.o_proj.weight`, `[hidden_size, ${qDims}]`, [C, q]);
+    if (config.o_proj_bias) add(`${p}.self_attn.o_proj.bias`, '[hidden_size]', [C]);
+    add(`${p}.post_attention_layernorm.weight`, '[hidden_size]', [C]);
+    add(`${p}.mlp.gate_proj.weight`, '[intermediate_size, hidden_size]', [F, C]);
+    add(`${p}.mlp.up_proj.weight`, '[intermediate_size, hidden_size]', [F, C]);
+    add(`${p}.mlp.down_proj.weight`, '[hidden_size, intermediate_size]', [C, F]);
+  }
+  add('model.norm.weight', '[hidden_size]', [C]);
+  if (!config.tie_word_embeddings) add('lm_head.weight', '[vocab_size, hidden_size]', [V, C]);
+  return {
+    layersKey: 'num_hidden_layers',
+    layers: L,
+    layerMarker: (i) => `model.layers.${i}.input_layernorm.weight`,
+    parameters,
+  };
+}
+
+/** LlamaForCausalLM and the model_types computed the same way (Qwen2, Mistral without sliding windows). */
+export const llamaFamily: ModelFamily<LlamaConfig> = {
+  name: 'llama',
+  modelTypes: LLAMA_MODEL_TYPES,
+  parseConfig: parseLlamaConfig,
+  maxPositions: (c) => c.max_position_embeddings,
+  numLayers: (c) => c.num_hidden_layers,
+  numKvHeads: (c) => c.num_key_value_heads,
+  headDim: (c) => c.head_dim,
+  parameterLayout: llamaLayout,
+  // An untied embedding is a lookup table (one row per token); tied, it is read whole as the LM head.
+  parametersReadPerStep: (c, count) =>
+    count - (c.tie_word_embeddings ? 0 : (c.vocab_size - 1) * c.hidden_size),
+};
