@@ -13,6 +13,7 @@ import type { BackendFactory, BackendOptions, LogitsSource } from '../core/backe
 import { openBackend } from '../core/backend/open-backend.ts';
 import { UsageError } from '../core/errors.ts';
 import type { ModelDir } from '../core/model/model-dir.ts';
+import { parseBackendIdList } from './backend-id-list.ts';
 
 /** Every backend id the harness knows, in report order. Registration is explicit: no discovery. */
 const FACTORIES: readonly BackendFactory[] = [
@@ -42,31 +43,25 @@ export function backendFactory(id: string): BackendFactory {
   const factory = FACTORIES.find((f) => f.id === id);
   if (!factory) {
     throw new UsageError(
-      `unknown backend id ${JSON.stringify(id)}; known ids: ${FACTORIES.map((f) => f.id).join(', ')} ` +
+      `unknown backend id ${JSON.stringify(id)}; valid ids: ${FACTORIES.map((f) => f.id).join(', ')} ` +
         '(`decode-harness backends` shows which run here)',
     );
   }
   return factory;
 }
 
-/** Parse a comma-separated --backends list; `all` means every available backend. */
+/** A --backends list: `all` is every available backend, anything else as parseBackendIdList reads it. */
 export async function resolveBackendIds(list: string): Promise<string[]> {
-  const ids = list
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-  if (ids.length === 0) throw new UsageError(`--backends ${JSON.stringify(list)} names no backend`);
-  if (ids.length === 1 && ids[0] === 'all') {
+  if (list.trim() === 'all') {
     const available: string[] = [];
     for (const f of FACTORIES) if ((await f.availability()).available) available.push(f.id);
     return available;
   }
-  for (const [i, id] of ids.entries()) {
-    backendFactory(id);
-    if (ids.indexOf(id) !== i)
-      throw new UsageError(`--backends ${JSON.stringify(list)} lists ${id} twice; list each backend once`);
-  }
-  return ids;
+  return parseBackendIdList(
+    '--backends',
+    list,
+    FACTORIES.map((f) => f.id),
+  );
 }
 
 /** Create a backend or throw BackendUnavailable with its reason and fix; never substitutes another. */

@@ -77,7 +77,7 @@ describe('decode-harness CLI', () => {
       [
         'unknown backend',
         ['generate', '--prompt', 'x', '--backend', 'gpu:magic'],
-        /unknown backend id "gpu:magic"; known ids/,
+        /unknown backend id "gpu:magic"; valid ids/,
       ],
       ['empty prompt', ['generate', '--prompt', '', '--backend', 'ts:f32'], /encodes to no tokens/],
       ['missing prompt', ['generate', '--backend', 'ts:f32'], /--prompt TEXT is required/],
