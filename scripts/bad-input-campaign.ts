@@ -24,7 +24,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadModelDir } from '../harness/engine/model/load-model-dir.ts';
+import { loadModelDir } from '../harness/engine/model-gen/load-model-dir.ts';
 import { embeddedModelDir } from '../harness/engine/model-gen/embedded-models.ts';
 
 const BIN = fileURLToPath(new URL('../harness/bin.mjs', import.meta.url));

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chromiumAvailability } from '../../backends/ort-web/chromium/availability.ts';
 import { CHROMIUM_PATH } from '../../backends/ort-web/chromium/chromium-browser.ts';
-import { loadModelDir } from '../../harness/engine/model/load-model-dir.ts';
+import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'decode-harness-cli-'));

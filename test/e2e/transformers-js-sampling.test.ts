@@ -6,7 +6,7 @@ import type { ModelDir } from '../../harness/core/model/model-dir.ts';
 import { decode } from '../../harness/engine/decode/decode.ts';
 import { resolveGenerationConfig } from '../../harness/engine/decode/resolve-generation-config.ts';
 import { eosTokenIds } from '../../harness/engine/model/eos-token-ids.ts';
-import { loadModelDir } from '../../harness/engine/model/load-model-dir.ts';
+import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 import { loadTokenizer, type Tokenizer } from '../../harness/engine/model/tokenizer.ts';
 
 /**

@@ -19,7 +19,7 @@ import { fileLabel, resolveGenerationConfig } from '../../harness/engine/decode/
 import { loadCaseList } from '../../harness/engine/golden/case-list.ts';
 import { DEFAULT_CASE_LIST, defaultGoldenDir } from '../../harness/engine/golden/golden-dir.ts';
 import { parseGolden } from '../../harness/engine/golden/parse-golden.ts';
-import { loadModelDir } from '../../harness/engine/model/load-model-dir.ts';
+import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 import { embeddedModelDir } from '../../harness/engine/model-gen/embedded-models.ts';
 
 /**

@@ -10,7 +10,7 @@ import { defaultGoldenDir, readGoldenDir } from '../../harness/engine/golden/gol
 import { modelIdentity } from '../../harness/engine/golden/model-identity.ts';
 import { assertGoldensMatchModel, checkSource, textOfFor } from '../../harness/engine/golden/run-check.ts';
 import { selectGoldens } from '../../harness/engine/golden/software-adapter-subset.ts';
-import { loadModelDir } from '../../harness/engine/model/load-model-dir.ts';
+import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 import { createOrSkip } from '../helpers/backends.ts';
 import { FULL_MATRIX, SOFTWARE_ADAPTER_TEST_CASES } from '../helpers/full-matrix.ts';
 

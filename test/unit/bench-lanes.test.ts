@@ -9,7 +9,7 @@ import { createBackend } from '../../harness/app/registry.ts';
 import type { ModelDir } from '../../harness/core/model/model-dir.ts';
 import { syntheticPrompt } from '../../harness/engine/bench/synthetic-prompt.ts';
 import { greedy } from '../../harness/engine/decode/greedy.ts';
-import { loadModelDir } from '../../harness/engine/model/load-model-dir.ts';
+import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 
 const NEW_TOKENS = 12;
 let model: ModelDir;

@@ -17,7 +17,7 @@ import {
   strategyOf,
 } from '../../harness/engine/decode/generation-config.ts';
 import { resolveGenerationConfig } from '../../harness/engine/decode/resolve-generation-config.ts';
-import { loadModelDir } from '../../harness/engine/model/load-model-dir.ts';
+import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'decode-harness-genconfig-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -10,7 +10,7 @@ import { readBenchReport } from '../../harness/engine/bench/parse-bench-report.t
 import { readPromptFile } from '../../harness/engine/compare/prompt-set.ts';
 import { loadCaseList } from '../../harness/engine/golden/case-list.ts';
 import { readGoldenFile } from '../../harness/engine/golden/golden-dir.ts';
-import { loadModelDir } from '../../harness/engine/model/load-model-dir.ts';
+import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 import { embeddedModelDir } from '../../harness/engine/model-gen/embedded-models.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'decode-harness-inputs-'));

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ModelDirError } from '../../harness/core/errors.ts';
 import { parseGpt2Config } from '../../harness/core/model/families/gpt2.ts';
 import { checkWeightsMatchConfig } from '../../harness/core/model/parameter-layout.ts';
-import { loadModelDir } from '../../harness/engine/model/load-model-dir.ts';
+import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 import { embeddedModelDir } from '../../harness/engine/model-gen/embedded-models.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'load-model-dir-test-'));

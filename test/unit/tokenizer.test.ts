@@ -1,7 +1,7 @@
 import { encode as gpt2ReferenceEncode } from 'gpt-3-encoder';
 import { getEncoding } from 'js-tiktoken';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadModelDir } from '../../harness/engine/model/load-model-dir.ts';
+import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 import { loadTokenizer, type Tokenizer } from '../../harness/engine/model/tokenizer.ts';
 
 /** Inputs where byte-level BPE implementations usually part ways. */

@@ -6,7 +6,7 @@ import { llamaWeights } from '../../backends/ts-kernels/llama-weights.ts';
 import { ModelDirError } from '../../harness/core/errors.ts';
 import type { LlamaConfig } from '../../harness/core/model/families/llama.ts';
 import type { HostTensor } from '../../harness/core/model/tensor.ts';
-import { loadModelDir } from '../../harness/engine/model/load-model-dir.ts';
+import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 import { LLAMA_VARIANTS, smallLlamaConfig, smallLlamaTensors } from './helpers/random-llama.ts';
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -2,7 +2,7 @@ import type { LogitsSource } from '../../core/backend/contract.ts';
 import type { ModelDir } from '../../core/model/model-dir.ts';
 import { CONFORMANCE_PROMPTS } from '../../engine/conformance/prompts.ts';
 import { loadModelGoldens, type ModelGoldens } from '../../engine/golden/model-goldens.ts';
-import { loadModelDir } from '../../engine/model/load-model-dir.ts';
+import { loadModelDir } from '../../engine/model-gen/load-model-dir.ts';
 import { loadTokenizer, type Tokenizer } from '../../engine/model/tokenizer.ts';
 import { createBackend, REFERENCE_BACKEND_ID } from '../registry.ts';
 

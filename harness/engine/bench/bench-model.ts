@@ -3,7 +3,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelDir } from '../../core/model/model-dir.ts';
 import { parameterCount } from '../../core/model/parameter-layout.ts';
-import { loadModelDir } from '../model/load-model-dir.ts';
+import { loadModelDir } from '../model-gen/load-model-dir.ts';
 import { isShapeModelName } from '../model-gen/shape-models.ts';
 import type { BenchModel } from './bench-record.ts';
 

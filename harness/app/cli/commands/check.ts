@@ -3,7 +3,7 @@ import { writeFileAtomic } from '../../../core/io/atomic-write.ts';
 import { checkOutputFile } from '../../../core/io/output-paths.ts';
 import { defaultGoldenDir, readGoldenDir } from '../../../engine/golden/golden-dir.ts';
 import { runCheck } from '../../../engine/golden/run-check.ts';
-import { loadModelDir } from '../../../engine/model/load-model-dir.ts';
+import { loadModelDir } from '../../../engine/model-gen/load-model-dir.ts';
 import { allBackendFactories, backendFactory, resolveBackendIds } from '../../registry.ts';
 import { checkDocument } from '../../report/check-document.ts';
 import { renderJunit } from '../../report/junit.ts';

@@ -1,17 +1,11 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ModelDirError } from '../../core/errors.ts';
 import { parseModelConfig } from '../../core/model/model-config.ts';
 import type { ModelDir } from '../../core/model/model-dir.ts';
 import { checkWeightsMatchConfig } from '../../core/model/parameter-layout.ts';
 import { readSafetensorsSpecs } from '../../core/model/safetensors.ts';
 import { assertRegularFile } from '../../core/regular-file.ts';
-import {
-  EMBEDDED_MODEL_NAMES,
-  ensureEmbeddedModel,
-  isEmbeddedModelName,
-} from '../model-gen/embedded-models.ts';
-import { ensureShapeModel, isShapeModelName, SHAPE_MODEL_NAMES } from '../model-gen/shape-models.ts';
 
 /** Every file a model dir needs, with how a user gets it (messages quote this). */
 const REQUIRED_FILES: readonly (readonly [file: string, howToGet: string])[] = [
@@ -30,35 +24,8 @@ const REQUIRED_FILES: readonly (readonly [file: string, howToGet: string])[] = [
   ['model.safetensors', 'save it with model.save_pretrained(dir) (safetensors is the default)'],
 ];
 
-/**
- * Load and validate a model directory in the Hugging Face layout (see model-dir.ts), or build and
- * load a generated model by name: an embedded one (`tiny-gpt2`, verified against its manifest) or a
- * shape model (`llama-135m-shape`, built into .cache/models/ on first use). A bare name means the
- * generated model; to load a local directory of the same name, write it as a path (`./tiny-gpt2`).
- */
-export async function loadModelDir(pathOrName: string): Promise<ModelDir> {
-  if (isEmbeddedModelName(pathOrName)) {
-    return readModelDir(await ensureEmbeddedModel(pathOrName), pathOrName);
-  }
-  if (isShapeModelName(pathOrName)) {
-    return readModelDir(await ensureShapeModel(pathOrName), pathOrName);
-  }
-  const dir = resolve(pathOrName);
-  if (!existsSync(dir)) {
-    throw new ModelDirError(
-      `model ${JSON.stringify(pathOrName)}: no such directory (${dir}) and not an embedded model name; ` +
-        `embedded: ${EMBEDDED_MODEL_NAMES.join(', ')}; shape models: ${SHAPE_MODEL_NAMES.join(', ')}`,
-    );
-  }
-  if (!statSync(dir).isDirectory()) {
-    throw new ModelDirError(
-      `model ${JSON.stringify(pathOrName)} is a file; pass the directory that holds config.json`,
-    );
-  }
-  return readModelDir(dir, basename(dir));
-}
-
-function readModelDir(dir: string, name: string): ModelDir {
+/** Validate a model directory in the Hugging Face layout (see model-dir.ts) and read it. */
+export function readModelDir(dir: string, name: string): ModelDir {
   const missing = REQUIRED_FILES.filter(([file]) => !existsSync(join(dir, file)));
   if (missing.length > 0) {
     throw new ModelDirError(
