@@ -1,7 +1,11 @@
+import type { Cell } from './cells.ts';
+
+export type { Cell, NumberCell, Unit } from './cells.ts';
+
 /**
- * A report as data. Every report that uses it is built once as a ReportDocument and drawn by one
- * renderer per format (render-text.ts, render-markdown.ts, render-html.ts): a format decides how a
- * block looks, never what it says.
+ * A report as data. Every report is built once as a ReportDocument and drawn by one renderer per
+ * format (render-text.ts, render-markdown.ts, render-html.ts, render-csv.ts for its tables): a
+ * format decides how a block looks, never what it says.
  */
 export interface ReportDocument {
   readonly title: string;
@@ -16,14 +20,17 @@ export type ReportBlock =
       /** Lines a reader greps for (one failure each): the terminal never wraps them. */
       readonly unwrapped?: boolean;
     }
-  | {
-      readonly kind: 'table';
-      readonly header: readonly string[];
-      readonly rows: readonly (readonly string[])[];
-      /** Numbered notes under the table; a cell refers to note n as `[n]`. */
-      readonly footnotes?: readonly string[];
-    }
+  | TableBlock
   | { readonly kind: 'plot'; readonly plot: Plot };
+
+export interface TableBlock {
+  readonly kind: 'table';
+  readonly header: readonly string[];
+  /** One cell per header column: text, or a number with its unit (cells.ts). */
+  readonly rows: readonly (readonly Cell[])[];
+  /** Numbered notes under the table; a cell refers to note n as `[n]`. */
+  readonly footnotes?: readonly string[];
+}
 
 /** A chart over shared x values; drawn in HTML only (text formats list its title). */
 export interface Plot {

@@ -1,9 +1,7 @@
+import { type Cell, cellText, isNumberCell } from './cells.ts';
 import type { Plot, ReportDocument } from './document.ts';
-import { escapeHtml } from './escape.ts';
+import { escapeHtml, escapeScriptJson, escapeRawText as inline } from './escape.ts';
 import { uplotAssets } from './uplot-assets.ts';
-
-/** Inlined text that cannot end its own <script> or <style> element early. */
-const inline = (s: string, tag: 'script' | 'style') => s.replaceAll(`</${tag}`, `<\\/${tag}`);
 
 /**
  * Draws every plot of the page from the embedded JSON with uPlot: one series per backend, each
@@ -64,7 +62,7 @@ export function renderHtml(doc: ReportDocument): string {
       }
       const head = `<tr>${block.header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`;
       const rows = block.rows.map(
-        (r) => `<tr>${r.map((c) => `<td${cellClass(c)}>${escapeHtml(c)}</td>`).join('')}</tr>`,
+        (r) => `<tr>${r.map((c) => `<td${cellClass(c)}>${escapeHtml(cellText(c))}</td>`).join('')}</tr>`,
       );
       const notes = block.footnotes ?? [];
       const list = notes.length
@@ -74,7 +72,7 @@ export function renderHtml(doc: ReportDocument): string {
     })
     .join('\n');
   const scripts = plots.length
-    ? `<script type="application/json" id="plot-data">${JSON.stringify(plots).replaceAll('<', '\\u003c')}</script>
+    ? `<script type="application/json" id="plot-data">${escapeScriptJson(plots)}</script>
 <script>${inline(uplotAssets().js, 'script')}</script>
 <script>${PLOT_SCRIPT}</script>`
     : '';
@@ -83,7 +81,7 @@ export function renderHtml(doc: ReportDocument): string {
 ${plots.length ? `<style>${inline(uplotAssets().css, 'style')}</style>` : ''}
 <style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:.5em}
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;white-space:pre}
-.fail{color:#b00;font-weight:bold}.pass{color:#070}.plot{margin:1em 0}.footnotes{font-size:13px;color:#333}</style>
+.num{text-align:right}.fail{color:#b00;font-weight:bold}.pass{color:#070}.plot{margin:1em 0}.footnotes{font-size:13px;color:#333}</style>
 </head><body>
 <h1>${escapeHtml(doc.title)}</h1>
 ${body}
@@ -92,8 +90,9 @@ ${scripts}
 `;
 }
 
-/** Verdict cells stand out: FAIL/ERROR in red, pass in green. */
-function cellClass(cell: string): string {
+/** Bare numbers right-aligned; verdict cells stand out: FAIL/ERROR in red, pass in green. */
+function cellClass(cell: Cell): string {
+  if (isNumberCell(cell)) return cell.note === undefined ? ' class="num"' : '';
   if (/^(FAIL|ERROR)/.test(cell)) return ' class="fail"';
   if (/^pass\b/.test(cell)) return ' class="pass"';
   return '';

@@ -1,3 +1,4 @@
+import { cellText, isNumericColumn } from './cells.ts';
 import type { ReportDocument } from './document.ts';
 import { escapeMarkdown } from './escape.ts';
 
@@ -10,13 +11,11 @@ export function renderMarkdown(doc: ReportDocument): string {
     else if (block.kind === 'plot')
       out.push(`_Plot in the HTML report: ${escapeMarkdown(block.plot.title)}._`, '');
     else {
-      const numeric = block.header.map(
-        (_, c) => c > 0 && block.rows.every((r) => /^[-+]?[\d.,%eE×±]*$/.test(r[c] ?? '')),
-      );
+      const numeric = block.header.map((_, c) => c > 0 && isNumericColumn(block.rows, c));
       out.push(
         `| ${block.header.map(escapeMarkdown).join(' | ')} |`,
         `|${numeric.map((n) => (n ? '---:' : '---')).join('|')}|`,
-        ...block.rows.map((r) => `| ${r.map(escapeMarkdown).join(' | ')} |`),
+        ...block.rows.map((r) => `| ${r.map((c) => escapeMarkdown(cellText(c))).join(' | ')} |`),
         '',
       );
       const notes = block.footnotes ?? [];

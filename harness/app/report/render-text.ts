@@ -1,3 +1,4 @@
+import { type Cell, cellText, isNumericColumn } from './cells.ts';
 import type { ReportDocument } from './document.ts';
 
 /** Terminal width the tables are laid out for; longer lines are wrapped, never a table cell. */
@@ -23,21 +24,23 @@ export function renderText(doc: ReportDocument): string {
   return `${out.join('\n').trimEnd()}\n`;
 }
 
-/** Plain-text table: numeric-looking columns right-aligned, the rest left-aligned. */
+/** Plain-text table: number columns right-aligned, the rest left-aligned; a line break in a cell is a space. */
 export function formatTable(
   header: readonly string[],
-  rows: readonly (readonly string[])[],
+  cells: readonly (readonly Cell[])[],
   indent = '',
 ): string {
+  const oneLine = (s: string) => s.replace(/\r\n|\r|\n/g, ' ');
+  const rows = cells.map((r) => r.map((c) => oneLine(cellText(c))));
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
-  const numeric = header.map((_, c) => rows.every((r) => /^[-+]?[\d.,%eE×±]*$/.test(r[c] ?? '')));
+  const numeric = header.map((_, c) => isNumericColumn(cells, c));
   const line = (cells: readonly string[]) =>
     indent +
     cells
       .map((cell, c) => (numeric[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
       .join('  ')
       .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+  return [line(header.map(oneLine)), ...rows.map(line)].join('\n');
 }
 
 /** Break `text` at spaces into lines of at most TERMINAL_COLUMNS; continuation lines are indented. */
