@@ -46,7 +46,7 @@ describe('decode-harness bench', () => {
     for (const file of ['bench.json', 'bench.md', 'bench.csv'])
       expect(existsSync(join(dir, 'a', file))).toBe(true);
     expect(readFileSync(join(dir, 'a', 'bench.csv'), 'utf8')).toMatch(
-      /^model,size,params,backend,threads,test,t\/s,sd,roofline\n/,
+      /^model,size \(bytes\),params,backend,threads,test,t\/s,sd \(t\/s\),roofline \(%\)\n/,
     );
   });
 

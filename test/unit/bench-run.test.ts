@@ -5,8 +5,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tsF32Factory } from '../../backends/ts-kernels/factories.ts';
 import { benchSettings } from '../../harness/app/cli/commands/bench.ts';
 import { referenceFactory } from '../../harness/app/registry.ts';
-import { renderBenchMarkdown, renderBenchText } from '../../harness/app/report/render-bench.ts';
-import { csvCell, renderBenchCsv } from '../../harness/app/report/render-bench-csv.ts';
+import { benchDocument } from '../../harness/app/report/bench-document.ts';
+import { escapeCsv } from '../../harness/app/report/escape.ts';
+import { renderCsv } from '../../harness/app/report/render-csv.ts';
+import { renderMarkdown } from '../../harness/app/report/render-markdown.ts';
+import { renderText } from '../../harness/app/report/render-text.ts';
 import type { BackendFactory } from '../../harness/core/backend/contract.ts';
 import type { ModelDir } from '../../harness/core/model/model-dir.ts';
 import { benchModelOf } from '../../harness/engine/bench/bench-model.ts';
@@ -14,7 +17,7 @@ import type { BenchRan } from '../../harness/engine/bench/bench-record.ts';
 import { ConformanceGate, codeSha256 } from '../../harness/engine/bench/conformance-gate.ts';
 import { silentProgress } from '../../harness/engine/bench/progress.ts';
 import { runBench } from '../../harness/engine/bench/run-bench.ts';
-import { loadModelDir } from '../../harness/engine/model/load-model-dir.ts';
+import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 import { wrongLayerNormEps } from '../faulty-backends/wrong-layer-norm-eps.ts';
 
 /** ts:f32 with a wrong layer-norm epsilon: fails conformance, so benchmarks must refuse it. */
@@ -138,7 +141,7 @@ describe('runBench', () => {
       'logits-vs-reference',
     );
 
-    const text = renderBenchText(report);
+    const text = renderText(benchDocument(report));
     expect(text).toMatch(/tiny-gpt2 .* ts:f32 .* pp4/);
     if (cache !== null && ran.decode.roofline.weightBytesPerStep < cache) {
       expect(text).toMatch(/tg3 .*% of \d+ \(weights fit in cache: no bound\)/); // tiny-gpt2 is 13 MB
@@ -147,25 +150,25 @@ describe('runBench', () => {
       /faulty:layer-norm-eps-0\.1 on tiny-gpt2: REFUSED — failed conformance \(logits-vs-reference/,
     );
     expect(text).toMatch(/test:absent on tiny-gpt2: unavailable — its runtime is not installed; install it/);
-    expect(renderBenchMarkdown(report)).toMatch(
+    expect(renderMarkdown(benchDocument(report))).toMatch(
       /\| peak RSS \| of which baseline \| browser PSS \| GPU mem \|$/m,
     );
-    expect(renderBenchMarkdown(report)).toMatch(
+    expect(renderMarkdown(benchDocument(report))).toMatch(
       /^\| model \| size \| params \| backend \| threads \| test \| t\/s \| roofline \|$/m,
     );
 
-    const csv = renderBenchCsv(report).trim().split('\n');
-    expect(csv[0]).toBe('model,size,params,backend,threads,test,t/s,sd,roofline');
+    const csv = renderCsv(benchDocument(report)).trim().split('\n');
+    expect(csv[0]).toBe('model,size (bytes),params,backend,threads,test,t/s,sd (t/s),roofline (%)');
     expect(csv).toHaveLength(3); // header, pp4, tg3 of the one backend that ran
     expect(csv[2]).toMatch(/^tiny-gpt2,\d+,\d+,ts:f32,1,tg3,[\d.]+,[\d.]+,[\d.]+$/);
   });
 });
 
-describe('csvCell', () => {
+describe('escapeCsv', () => {
   it('quotes cells with commas, quotes or newlines (RFC 4180)', () => {
-    expect(csvCell('plain')).toBe('plain');
-    expect(csvCell(1.5)).toBe('1.5');
-    expect(csvCell('a,b')).toBe('"a,b"');
-    expect(csvCell('say "hi"')).toBe('"say ""hi"""');
+    expect(escapeCsv('plain')).toBe('plain');
+    expect(escapeCsv(1.5)).toBe('1.5');
+    expect(escapeCsv('a,b')).toBe('"a,b"');
+    expect(escapeCsv('say "hi"')).toBe('"say ""hi"""');
   });
 });

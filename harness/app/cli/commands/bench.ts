@@ -10,8 +10,11 @@ import { runBench } from '../../../engine/bench/run-bench.ts';
 import { parseStrategy, type Strategy } from '../../../engine/decode/generation-config.ts';
 import { SHAPE_MODEL_NAMES } from '../../../engine/model-gen/shape-models.ts';
 import { backendFactory, referenceFactory, resolveBackendIds } from '../../registry.ts';
-import { renderBenchMarkdown, renderBenchText } from '../../report/render-bench.ts';
-import { renderBenchCsv } from '../../report/render-bench-csv.ts';
+import { benchDocument } from '../../report/bench-document.ts';
+import { renderCsv } from '../../report/render-csv.ts';
+import { renderHtml } from '../../report/render-html.ts';
+import { renderMarkdown } from '../../report/render-markdown.ts';
+import { renderText } from '../../report/render-text.ts';
 import { COMMON_OPTIONS, intOption, parseCommandArgs } from '../args.ts';
 import { runBenchCompare } from './bench-compare.ts';
 import { runBenchMicro } from './bench-micro.ts';
@@ -40,7 +43,7 @@ as refused, with the failing checks.
   --strategy greedy|sample|beam (greedy); sample = temperature ${BENCH_SAMPLING.temperature}, top-k ${BENCH_SAMPLING.topK}, top-p ${BENCH_SAMPLING.topP},
                    repetition penalty ${BENCH_SAMPLING.repetitionPenalty}, seed 42     --num-beams N   beam width (4)
   --recheck        run the conformance suite even when a cached pass exists
-  --out DIR        write bench.json, bench.md and bench.csv there (default reports/)
+  --out DIR        write bench.json, bench.md, bench.csv and bench.html there (default reports/)
   --json | --md | --csv   print that format on stdout instead of the table (progress stays on stderr)`;
 
 const SUBCOMMANDS: Record<string, (argv: readonly string[]) => Promise<number>> = {
@@ -96,15 +99,18 @@ export async function runBenchCommand(argv: readonly string[]): Promise<number> 
     },
     stderrProgress(),
   );
-  writeFilesAtomic(out, {
+  const doc = benchDocument(report);
+  const files = {
     'bench.json': `${JSON.stringify(report, null, 2)}\n`,
-    'bench.md': renderBenchMarkdown(report),
-    'bench.csv': renderBenchCsv(report),
-  });
+    'bench.md': renderMarkdown(doc),
+    'bench.csv': renderCsv(doc),
+    'bench.html': renderHtml(doc),
+  };
+  writeFilesAtomic(out, files);
   if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-  else if (values.md) process.stdout.write(renderBenchMarkdown(report));
-  else if (values.csv) process.stdout.write(renderBenchCsv(report));
-  else process.stdout.write(`${renderBenchText(report)}\nreports: ${join(out, 'bench.{json,md,csv}')}\n`);
+  else if (values.md) process.stdout.write(files['bench.md']);
+  else if (values.csv) process.stdout.write(files['bench.csv']);
+  else process.stdout.write(`${renderText(doc)}\nreports: ${join(out, 'bench.{json,md,csv,html}')}\n`);
   const failed = report.results.some((r) => r.status === 'refused' || r.status === 'error');
   return failed ? 1 : 0;
 }
