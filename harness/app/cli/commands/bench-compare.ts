@@ -2,7 +2,8 @@ import { UsageError } from '../../../core/errors.ts';
 import { parseDecimal } from '../../../core/parse-decimal.ts';
 import { compareReports, NOISE_FACTOR, slowdownGate } from '../../../engine/bench/compare-reports.ts';
 import { readBenchReport } from '../../../engine/bench/parse-bench-report.ts';
-import { renderComparisonText } from '../../report/render-bench-compare.ts';
+import { benchCompareDocument } from '../../report/bench-compare-document.ts';
+import { renderText } from '../../report/render-text.ts';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args.ts';
 
 export const BENCH_COMPARE_SCHEMA = 'decode-harness/bench-compare@1';
@@ -54,14 +55,8 @@ export async function runBenchCompare(argv: readonly string[]): Promise<number> 
       `${JSON.stringify({ schema: BENCH_COMPARE_SCHEMA, a: positionals[0], b: positionals[1], threshold, ...comparison, failing, warnings })}\n`,
     );
   } else {
-    process.stdout.write(`${renderComparisonText(a, b, comparison)}\n`);
-    if (threshold !== null) {
-      process.stdout.write(
-        failing.length === 0
-          ? `\ngate: no pp/tg figure is more than ${threshold}% slower in B\n`
-          : `\nFAILED: ${failing.map((f) => `${f.metric} ${f.backendId} on ${f.model} ${f.slowerPercent.toFixed(1)}% slower`).join('; ')} (threshold ${threshold}%)\n`,
-      );
-    }
+    const verdict = threshold === null ? null : { threshold, failing };
+    process.stdout.write(renderText(benchCompareDocument(a, b, comparison, verdict)));
   }
   return failing.length > 0 ? 1 : 0;
 }
