@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TARGET_SETTINGS, type TargetRun } from '../../harness/app/bench-targets/run-targets.ts';
 import type { LaneName, LaneSample } from '../../harness/app/bench-targets/target-lanes.ts';
-import { evaluateTargets, renderTargetsText } from '../../harness/app/bench-targets/targets-table.ts';
+import { evaluateTargets } from '../../harness/app/bench-targets/targets-table.ts';
+import { renderText } from '../../harness/app/report/render-text.ts';
+import { targetsDocument } from '../../harness/app/report/targets-document.ts';
+
+const renderTargetsText = (run: TargetRun, outcomes: Parameters<typeof targetsDocument>[1]) =>
+  renderText(targetsDocument(run, outcomes));
 
 /** Wall-clock figures as given; CPU time at half of them (a busy machine: we got half the CPU). */
 const sample = (modelMsPerStep: number | null, endToEndMsPerToken: number): LaneSample => ({

@@ -1,5 +1,4 @@
 import { median } from '../../core/statistics.ts';
-import { formatTable } from '../report/render-text.ts';
 import type { TargetRun } from './run-targets.ts';
 import type { LaneName, LaneSample } from './target-lanes.ts';
 
@@ -204,38 +203,4 @@ export function evaluateTargets(run: TargetRun): TargetOutcome[] {
       detail: spec.detail(medians, passed, run.settings.numBeams),
     };
   });
-}
-
-const shown = (x: number, percent: boolean) => (percent ? `${(100 * x).toFixed(2)}%` : `${x.toFixed(3)}×`);
-
-export function renderTargetsText(run: TargetRun, outcomes: readonly TargetOutcome[]): string {
-  const s = run.settings;
-  const table = formatTable(
-    ['#', 'target', 'measured', 'range over rounds', 'CPU-time ratio', 'goal', 'result'],
-    outcomes.map((o) => [
-      o.id,
-      o.what,
-      o.ratio === null ? '—' : shown(o.ratio, o.percent),
-      o.range === null ? '' : `${shown(o.range[0], o.percent)} … ${shown(o.range[1], o.percent)}`,
-      o.cpuRatio === null ? '' : shown(o.cpuRatio, o.percent),
-      `${o.goal.op} ${shown(o.goal.value, o.percent)}`,
-      `${o.status.toUpperCase()}${o.withinNoise ? ' (within noise)' : ''}`,
-    ]),
-  );
-  return [
-    `targets on ${s.model}: batch 1, ${s.promptTokens}-token prompt, ${s.newTokens} new tokens, ${s.threads} intra-op thread(s) everywhere, ` +
-      `${s.rounds} rounds (lane order reversed every round), median of per-round ratios of wall-clock medians; ` +
-      'the CPU-time ratio (process CPU time of the same work, V8 background GC included) is the steadier estimate on a shared machine',
-    `machine: ${run.machine.cpuModel} × ${run.machine.logicalCores}, node ${run.machine.node}, commit ${run.machine.gitCommit ?? 'n/a'}; ${run.createdAt}`,
-    '',
-    table,
-    '',
-    ...outcomes.map((o) => `${o.id}: ${o.detail}`),
-    ...(outcomes.some((o) => o.withinNoise)
-      ? [
-          '',
-          '(within noise): the per-round ratios fall on both sides of the goal, so this run cannot tell pass from miss',
-        ]
-      : []),
-  ].join('\n');
 }

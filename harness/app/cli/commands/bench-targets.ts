@@ -1,6 +1,8 @@
 import { stderrProgress } from '../../../engine/bench/progress.ts';
 import { DEFAULT_TARGET_SETTINGS, runTargets } from '../../bench-targets/run-targets.ts';
-import { evaluateTargets, renderTargetsText } from '../../bench-targets/targets-table.ts';
+import { evaluateTargets } from '../../bench-targets/targets-table.ts';
+import { renderText } from '../../report/render-text.ts';
+import { targetsDocument } from '../../report/targets-document.ts';
 import { COMMON_OPTIONS, intOption, parseCommandArgs } from '../args.ts';
 
 export const BENCH_TARGETS_SCHEMA = 'decode-harness/bench-targets@1';
@@ -42,7 +44,7 @@ export async function runBenchTargets(argv: readonly string[]): Promise<number> 
   const outcomes = evaluateTargets(run);
   if (values.json)
     process.stdout.write(`${JSON.stringify({ schema: BENCH_TARGETS_SCHEMA, ...run, outcomes })}\n`);
-  else process.stdout.write(`${renderTargetsText(run, outcomes)}\n`);
+  else process.stdout.write(renderText(targetsDocument(run, outcomes)));
   const missed = outcomes.some((o) => o.status !== 'pass');
   return missed && values['fail-on-miss'] ? 1 : 0;
 }
