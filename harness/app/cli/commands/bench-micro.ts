@@ -2,7 +2,8 @@ import { UsageError } from '../../../core/errors.ts';
 import { kernelTasks } from '../../bench-targets/micro/kernel-tasks.ts';
 import { type MicroResult, runMicro } from '../../bench-targets/micro/micro-result.ts';
 import { PROCESSOR_VOCAB, processorTasks } from '../../bench-targets/micro/processor-tasks.ts';
-import { formatTable } from '../../report/render-text.ts';
+import { microDocument } from '../../report/micro-document.ts';
+import { renderText } from '../../report/render-text.ts';
 import { COMMON_OPTIONS, intOption, parseCommandArgs } from '../args.ts';
 
 export const BENCH_MICRO_SCHEMA = 'decode-harness/bench-micro@1';
@@ -43,30 +44,6 @@ export async function runBenchMicro(argv: readonly string[]): Promise<number> {
   }
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ schema: BENCH_MICRO_SCHEMA, timeMs, results })}\n`);
-  } else {
-    for (const [name, rows] of Object.entries(results))
-      process.stdout.write(`${name}\n${microTable(rows)}\n\n`);
-  }
+  } else process.stdout.write(renderText(microDocument(timeMs, results)));
   return Object.values(results).some((rows) => rows.some((r) => r.state === 'errored')) ? 1 : 0;
-}
-
-/** Task, mean, margin, samples; a naive twin's row also says how much faster the fast kernel is. */
-function microTable(rows: readonly MicroResult[]): string {
-  const meanOf = new Map(rows.flatMap((r) => (r.state === 'completed' ? [[r.name, r.meanMs] as const] : [])));
-  return formatTable(
-    ['task', 'mean ms', '±', 'samples', 'f32 speed-up'],
-    rows.map((r) => {
-      if (r.state === 'errored') return [r.name, 'error', r.error, '', ''];
-      const fast = r.name.endsWith(' f64 naive')
-        ? meanOf.get(r.name.replace(/ f64 naive$/, ' f32'))
-        : undefined;
-      return [
-        r.name,
-        r.meanMs.toFixed(r.meanMs < 1 ? 4 : 2),
-        `${r.rmePercent.toFixed(1)}%`,
-        String(r.samples),
-        fast === undefined ? '' : `${(r.meanMs / fast).toFixed(1)}×`,
-      ];
-    }),
-  );
 }
