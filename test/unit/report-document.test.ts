@@ -1,10 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { cellText, formatNumber, num } from '../../harness/app/report/cells.ts';
-import type { ReportDocument, TableBlock } from '../../harness/app/report/document.ts';
+import type { TargetRun } from '../../harness/app/bench-targets/run-targets.ts';
+import type { TargetOutcome } from '../../harness/app/bench-targets/targets-table.ts';
+import { benchCompareDocument } from '../../harness/app/report/bench-compare-document.ts';
+import { benchDocument } from '../../harness/app/report/bench-document.ts';
+import { type Cell, cellText, formatNumber, num } from '../../harness/app/report/cells.ts';
+import type { ReportBlock, ReportDocument, TableBlock } from '../../harness/app/report/document.ts';
+import { microDocument } from '../../harness/app/report/micro-document.ts';
 import { renderCsv, renderCsvTable } from '../../harness/app/report/render-csv.ts';
 import { renderHtml } from '../../harness/app/report/render-html.ts';
 import { renderMarkdown } from '../../harness/app/report/render-markdown.ts';
 import { renderText, TERMINAL_COLUMNS } from '../../harness/app/report/render-text.ts';
+import { targetsDocument } from '../../harness/app/report/targets-document.ts';
+import { traceDocument } from '../../harness/app/report/trace-document.ts';
+import { summarize } from '../../harness/core/statistics.ts';
+import { BENCH_SCHEMA, type BenchRan, type BenchReport } from '../../harness/engine/bench/bench-record.ts';
+import { compareReports } from '../../harness/engine/bench/compare-reports.ts';
+import type { DecodeResult } from '../../harness/engine/decode/decode-result.ts';
 
 const LONG = `a reason that goes on ${'and on '.repeat(40)}until it ends`;
 
@@ -178,5 +189,331 @@ describe('escaping: |, <, &, line breaks, quotes in every format', () => {
   it('CSV: fields with commas, quotes or line breaks quoted, quotes doubled', () => {
     const csv = renderCsv(doc);
     expect(csv).toBe('h|1,n\n"a|b <i>&amp; ""q"", \\x\nnext",1\n');
+  });
+});
+
+/** The table under the heading `title` (or the first table). */
+function tableOf(doc: ReportDocument, title?: string): TableBlock {
+  const at = title === undefined ? 0 : doc.blocks.findIndex((b) => b.kind === 'heading' && b.text === title);
+  const table = doc.blocks.slice(at).find((b): b is TableBlock => b.kind === 'table');
+  if (!table) throw new Error(`no table after ${title}`);
+  return table;
+}
+const headings = (doc: ReportDocument) =>
+  doc.blocks.flatMap((b: ReportBlock) => (b.kind === 'heading' ? [b.text] : []));
+const allLines = (doc: ReportDocument) => doc.blocks.flatMap((b) => (b.kind === 'lines' ? b.lines : []));
+const texts = (row: readonly Cell[]) => row.map(cellText);
+
+function ran(backendId: string, tg: number[]): BenchRan {
+  const s = summarize;
+  return {
+    status: 'ran',
+    model: {
+      name: 'm',
+      path: '/m',
+      modelType: 'gpt2',
+      sha256: 'a'.repeat(64),
+      parameters: 2_500_000,
+      sizeBytes: 10 * 2 ** 20,
+    },
+    backend: {
+      id: backendId,
+      device: 'cpu',
+      deviceKind: 'cpu',
+      executionProvider: 'x',
+      dtype: 'float32',
+      threads: 1,
+      versions: {},
+    },
+    conformance: { passed: true, cached: true },
+    prefill: { test: 'pp16', tokensPerSec: s([100, 100]) },
+    decode: {
+      test: 'tg64',
+      tokensPerSec: s(tg),
+      roofline: {
+        weightBytesPerStep: 40,
+        kvBytesPerStepPerRow: 0,
+        meanContextTokens: 48,
+        rows: 1,
+        tokensPerStep: 1,
+        bandwidthGBps: 1,
+        limitTokensPerSec: 200,
+      },
+    },
+    timeToFirstTokenMs: s([12, 12]),
+    interTokenMs: { p50: 5, p90: 6, p99: 7, samples: [5, 6, 7] },
+    choiceMsPerStep: s([0.5, 0.5]),
+    tokenizeMs: s([1]),
+    detokenizeMs: s([1]),
+    memory: {
+      peakRssBytes: 2 ** 21,
+      peakRssScope: 'process-lifetime',
+      baselineRssBytes: 2 ** 20,
+      gpuMemoryBytes: null,
+      browserPssBytes: null,
+    },
+  };
+}
+
+function benchReport(results: BenchReport['results']): BenchReport {
+  return {
+    schema: BENCH_SCHEMA,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    machine: {
+      cpuModel: 'cpu',
+      logicalCores: 2,
+      memoryGiB: 8,
+      os: 'linux',
+      node: '20',
+      gitCommit: null,
+      versions: {},
+      gpus: [],
+      lastLevelCacheBytes: null,
+    },
+    bandwidth: {
+      bufferBytes: 256 * 2 ** 20,
+      trials: 1,
+      singleThreadReadGBps: 5,
+      threads: 2,
+      multiThreadReadGBps: 8,
+      bestReadGBps: 8,
+    },
+    settings: {
+      promptTokens: 16,
+      newTokens: 64,
+      repetitions: 2,
+      warmup: 1,
+      threads: 1,
+      batch: 1,
+      strategy: 'greedy',
+      numBeams: 1,
+      sampling: null,
+      eosIgnored: true,
+      prompt: 'synthetic-ids',
+    },
+    results,
+  };
+}
+
+describe('the converted reports as documents', () => {
+  it('bench: machine lines, throughput table (the CSV) with typed figures, latency table, refusals', () => {
+    const refused = {
+      status: 'refused' as const,
+      backendId: 'bad:one',
+      model: ran('x', [1]).model,
+      failedChecks: [{ name: 'logits-vs-reference', detail: 'off by 1' }],
+    };
+    const doc = benchDocument(benchReport([ran('ts:f32', [50, 50]), refused as never]));
+    expect(headings(doc)).toEqual(['Throughput', 'Latency, host time and memory']);
+    const throughput = tableOf(doc, 'Throughput');
+    expect(throughput.header).toEqual([
+      'model',
+      'size',
+      'params',
+      'backend',
+      'threads',
+      'test',
+      't/s',
+      'roofline',
+    ]);
+    expect(throughput.rows.map(texts)).toEqual([
+      ['m', '10.0 MiB', '2.5 M', 'ts:f32', '1', 'pp16', '100.00 ± 0.00', ''],
+      ['m', '10.0 MiB', '2.5 M', 'ts:f32', '1', 'tg64', '50.00 ± 0.00', '25% of 200'],
+    ]);
+    const latency = tableOf(doc, 'Latency, host time and memory');
+    expect(texts(latency.rows[0]!)).toEqual([
+      'm',
+      'ts:f32',
+      '12.0',
+      '5.00',
+      '6.00',
+      '7.00',
+      '0.50',
+      '1.00',
+      '1.00',
+      '2.0 MiB (process)',
+      '1.0 MiB',
+      '',
+      'n/a',
+    ]);
+    expect(allLines(doc)).toContain(
+      'bad:one on m: REFUSED — failed conformance (logits-vs-reference: off by 1)',
+    );
+    expect(allLines(doc)[2]).toBe(
+      'memory bandwidth (roofline): 8.0 GB/s (1 thread 5.0, 2 threads 8.0; best of 1 over 256 MiB)',
+    );
+    expect(renderCsv(doc).split('\n')[2]).toBe('m,10485760,2500000,ts:f32,1,tg64,50,0,25');
+    // Bare numbers right-aligned; the roofline (a number with words after it) reads as text.
+    expect(renderMarkdown(doc)).toContain(
+      '| model | size | params | backend | threads | test | t/s | roofline |\n|---|---:|---:|---|---:|---|---:|---|\n',
+    );
+  });
+
+  it('bench compare: A and B lines, one row per figure, the gate verdict', () => {
+    const a = benchReport([ran('x', [100, 100])]);
+    const b = benchReport([ran('x', [80, 80])]);
+    const comparison = compareReports(a, b);
+    const failing = comparison.figures.filter((f) => f.metric === 'tg64 t/s');
+    const doc = benchCompareDocument(a, b, comparison, { threshold: 10, failing });
+    expect(allLines(doc).slice(0, 2)).toEqual([
+      'A: 2026-01-01T00:00:00.000Z, cpu × 2, node 20, commit n/a',
+      'B: 2026-01-01T00:00:00.000Z, cpu × 2, node 20, commit n/a',
+    ]);
+    const table = tableOf(doc);
+    expect(table.header).toEqual(['backend', 'model', 'metric', 'A', 'B', 'B/A', 'B vs A', 'noise (CV)']);
+    const tg = table.rows.find((r) => r[2] === 'tg64 t/s')!;
+    expect(texts(tg)).toEqual(['x', 'm', 'tg64 t/s', '100.0', '80.00', '0.800', '20.0% slower', '0.0%']);
+    expect(texts(table.rows.find((r) => r[2] === 'TTFT ms')!)[6]).toBe('same');
+    expect(allLines(doc).at(-1)).toBe('FAILED: tg64 t/s x on m 20.0% slower (threshold 10%)');
+    const passed = benchCompareDocument(a, a, compareReports(a, a), { threshold: 5, failing: [] });
+    expect(allLines(passed).at(-1)).toBe('gate: no pp/tg figure is more than 5% slower in B');
+    expect(allLines(benchCompareDocument(a, b, comparison, null))).toHaveLength(2);
+  });
+
+  it('targets: the run, one row per target with × or % figures, the detail of each', () => {
+    const outcome = (o: Partial<TargetOutcome>): TargetOutcome => ({
+      id: '1',
+      what: 'ratio',
+      ratio: 1.0144,
+      range: [0.9, 1.2],
+      cpuRatio: 1.02,
+      goal: { op: '≥', value: 0.98 },
+      percent: false,
+      status: 'pass',
+      withinNoise: true,
+      detail: 'ours 10 t/s',
+      ...o,
+    });
+    const outcomes = [
+      outcome({}),
+      outcome({
+        id: '3',
+        what: 'share',
+        ratio: 0.038,
+        range: [0.031, 0.044],
+        cpuRatio: 0.046,
+        goal: { op: '≤', value: 0.02 },
+        percent: true,
+        status: 'miss',
+        withinNoise: false,
+        detail: 'chain 0.4 ms',
+      }),
+      outcome({
+        id: '5',
+        ratio: null,
+        range: null,
+        cpuRatio: null,
+        status: 'not run',
+        withinNoise: false,
+        detail: 'refused',
+      }),
+    ];
+    const run = {
+      settings: {
+        model: 'shape',
+        rounds: 7,
+        promptTokens: 16,
+        newTokens: 64,
+        threads: 1,
+        numBeams: 4,
+        recheck: false,
+      },
+      createdAt: 'now',
+      machine: benchReport([]).machine,
+    } as unknown as TargetRun;
+    const doc = targetsDocument(run, outcomes);
+    const table = tableOf(doc);
+    expect(table.header).toEqual([
+      '#',
+      'target',
+      'measured',
+      'range over rounds',
+      'CPU-time ratio',
+      'goal',
+      'result',
+    ]);
+    expect(table.rows.map(texts)).toEqual([
+      ['1', 'ratio', '1.014×', '0.900× … 1.200×', '1.020×', '≥ 0.980×', 'PASS (within noise)'],
+      ['3', 'share', '3.80%', '3.10% … 4.40%', '4.60%', '≤ 2.00%', 'MISS'],
+      ['5', 'ratio', '—', '', '', '≥ 0.980×', 'NOT RUN'],
+    ]);
+    expect(allLines(doc)).toEqual(
+      expect.arrayContaining(['1: ours 10 t/s', '3: chain 0.4 ms', '5: refused']),
+    );
+    expect(allLines(doc).at(-1)).toMatch(/^\(within noise\): /);
+    expect(allLines(doc)[0]).toMatch(/^targets on shape: batch 1, 16-token prompt, 64 new tokens/);
+  });
+
+  it('bench micro: a heading and a table per group, the naive twin with its speed-up', () => {
+    const doc = microDocument(100, {
+      kernels: [
+        { state: 'completed', name: 'lm head f32', meanMs: 2, rmePercent: 1.25, samples: 50 },
+        { state: 'completed', name: 'lm head f64 naive', meanMs: 9, rmePercent: 0.5, samples: 11 },
+      ],
+      processors: [{ state: 'errored', name: 'top_k', error: 'boom' }],
+    });
+    expect(headings(doc)).toEqual(['kernels', 'processors']);
+    const kernels = tableOf(doc, 'kernels');
+    expect(kernels.header).toEqual(['task', 'mean ms', '±', 'samples', 'f32 speed-up']);
+    expect(kernels.rows.map(texts)).toEqual([
+      ['lm head f32', '2.00', '1.3%', '50', ''],
+      ['lm head f64 naive', '9.00', '0.5%', '11', '4.5×'],
+    ]);
+    expect(texts(tableOf(doc, 'processors').rows[0]!)).toEqual(['top_k', 'error', 'boom', '', '']);
+  });
+
+  it('trace: the prompt, one step line and next-token table per step, the continuation and total', () => {
+    const result = {
+      strategy: 'greedy',
+      config: {},
+      promptIds: [1, 2],
+      sequences: [
+        {
+          tokenIds: [7],
+          steps: [
+            {
+              id: 7,
+              logprob: Math.log(0.5),
+              top: [
+                [7, Math.log(0.5)],
+                [8, Math.log(0.25)],
+              ],
+            },
+          ],
+          totalLogprob: Math.log(0.5),
+          finishReason: 'max_new_tokens',
+        },
+      ],
+      timing: { prefillMs: 1, stepMs: [], choiceMs: 0 },
+    } as unknown as DecodeResult;
+    const doc = traceDocument(
+      {
+        modelName: 'm',
+        backendId: 'ts:f64',
+        dtype: 'float64',
+        markedPrompt: '[a][b]',
+        tokenText: (id) => `t${id}`,
+        decode: (ids) => ids.map((id) => `t${id}`).join(''),
+      },
+      result,
+    );
+    expect(doc.title).toBe('decode-harness trace: model m on ts:f64 (float64), strategy greedy');
+    expect(allLines(doc).slice(0, 4)).toEqual([
+      'prompt: 2 tokens',
+      '  [a][b]',
+      '  ids 1 2',
+      'step 1: input = prompt + 0 generated tokens; chose "t7" (id 7, logprob -0.6931)',
+    ]);
+    const table = tableOf(doc);
+    expect(table.header).toEqual(['rank', 'id', 'token', 'prob', 'cum.prob', 'logprob', '']);
+    expect(table.rows.map(texts)).toEqual([
+      ['1', '7', '"t7"', '0.5000', '0.5000', '-0.6931', '<-'],
+      ['2', '8', '"t8"', '0.2500', '0.7500', '-1.3863', ''],
+    ]);
+    expect(renderCsvTable(table).split('\n')[0]).toBe('rank,id,token,prob,cum.prob,logprob (nats),');
+    expect(allLines(doc).slice(-2)).toEqual([
+      'continuation: "t7"',
+      'total logprob -0.6931 nats over 1 tokens (mean -0.6931, perplexity 2.000); stopped by max_new_tokens',
+    ]);
   });
 });
