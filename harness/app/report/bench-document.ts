@@ -3,7 +3,7 @@ import {
   ranResults,
   type ThroughputRow,
   throughputRows,
-} from '../../engine/bench/bench-columns.ts';
+} from '../../engine/bench/bench-rows.ts';
 import type { BenchRan, BenchReport } from '../../engine/bench/bench-record.ts';
 import { type Cell, formatNumber, num } from './cells.ts';
 import type { ReportDocument } from './document.ts';

@@ -1,5 +1,5 @@
 import { coefficientOfVariation, type Summary } from '../../core/statistics.ts';
-import { ranResults } from './bench-columns.ts';
+import { ranResults } from './bench-rows.ts';
 import type { BenchRan, BenchReport } from './bench-record.ts';
 
 /** One figure of one (backend, model) in both reports. */
