@@ -1,7 +1,7 @@
 #!/usr/bin/env tsx
 /**
  * Regenerate the committed example report in reports/example/ through the real CLI:
- *   bench.{json,md,csv}  tiny-gpt2 and distilgpt2-shape on ort-node:cpu and ts:f32, one thread
+ *   bench.{json,md,html,csv}  tiny-gpt2 and distilgpt2-shape on ort-node:cpu and ts:f32, one thread
  *   compare.txt          `bench compare` of that run against a second run of the same command
  *                        (same machine, same commit: what run-to-run noise alone looks like)
  *   targets.txt          `bench targets` (what `npm run bench` prints)
@@ -53,4 +53,4 @@ const compare = await cli(['bench', 'compare', join(OUT, 'bench.json'), join(sec
 writeFileSync(join(OUT, 'compare.txt'), compare.stdout);
 const targets = await cli(['bench', 'targets']);
 writeFileSync(join(OUT, 'targets.txt'), targets.stdout);
-console.log(`wrote ${OUT}/{bench.json,bench.md,bench.csv,compare.txt,targets.txt}`);
+console.log(`wrote ${OUT}/{bench.json,bench.md,bench.html,bench.csv,compare.txt,targets.txt}`);
