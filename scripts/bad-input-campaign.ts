@@ -24,8 +24,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadModelDir } from '../harness/engine/model-gen/load-model-dir.ts';
 import { embeddedModelDir } from '../harness/engine/model-gen/embedded-models.ts';
+import { loadModelDir } from '../harness/engine/model-gen/load-model-dir.ts';
 
 const BIN = fileURLToPath(new URL('../harness/bin.mjs', import.meta.url));
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;

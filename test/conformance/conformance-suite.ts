@@ -6,8 +6,8 @@ import type { ModelDir } from '../../harness/core/model/model-dir.ts';
 import { CONFORMANCE_CHECKS } from '../../harness/engine/conformance/checks.ts';
 import { CONFORMANCE_PROMPTS } from '../../harness/engine/conformance/prompts.ts';
 import { conformanceTolerance } from '../../harness/engine/conformance/tolerances.ts';
-import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 import { loadTokenizer } from '../../harness/engine/model/tokenizer.ts';
+import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 import { createOrSkip, requireAvailable } from '../helpers/backends.ts';
 
 /** Backends that cannot run a model here (e.g. float16 without shader-f16), with why. */

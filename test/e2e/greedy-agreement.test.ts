@@ -5,9 +5,9 @@ import type { LogitsSource } from '../../harness/core/backend/contract.ts';
 import type { ModelDir } from '../../harness/core/model/model-dir.ts';
 import { greedy } from '../../harness/engine/decode/greedy.ts';
 import { eosTokenIds } from '../../harness/engine/model/eos-token-ids.ts';
-import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 import { loadTokenizer, type Tokenizer } from '../../harness/engine/model/tokenizer.ts';
 import { EMBEDDED_MODEL_NAMES, embeddedModelDtype } from '../../harness/engine/model-gen/embedded-models.ts';
+import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 import { createOrSkip, requireAvailable } from '../helpers/backends.ts';
 import { FULL_MATRIX } from '../helpers/full-matrix.ts';
 

@@ -6,8 +6,8 @@ import type { ModelDir } from '../../harness/core/model/model-dir.ts';
 import { decode } from '../../harness/engine/decode/decode.ts';
 import { resolveGenerationConfig } from '../../harness/engine/decode/resolve-generation-config.ts';
 import { eosTokenIds } from '../../harness/engine/model/eos-token-ids.ts';
-import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 import { loadTokenizer, type Tokenizer } from '../../harness/engine/model/tokenizer.ts';
+import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 
 /**
  * The transformers.js-compatible RNG mode (`--rng mt19937`): for the options transformers.js

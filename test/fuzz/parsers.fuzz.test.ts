@@ -19,8 +19,8 @@ import { fileLabel, resolveGenerationConfig } from '../../harness/engine/decode/
 import { loadCaseList } from '../../harness/engine/golden/case-list.ts';
 import { DEFAULT_CASE_LIST, defaultGoldenDir } from '../../harness/engine/golden/golden-dir.ts';
 import { parseGolden } from '../../harness/engine/golden/parse-golden.ts';
-import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 import { embeddedModelDir } from '../../harness/engine/model-gen/embedded-models.ts';
+import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 
 /**
  * Random and mutated inputs against every parser a user's file or flag reaches. The invariant, for

@@ -7,8 +7,8 @@ import { compareBackends } from '../../harness/engine/compare/compare-backends.t
 import type { BackendAgreement, CompareRecord } from '../../harness/engine/compare/compare-record.ts';
 import { DEFAULT_COMPARE_PROMPTS } from '../../harness/engine/compare/prompt-set.ts';
 import { eosTokenIds } from '../../harness/engine/model/eos-token-ids.ts';
-import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 import { loadTokenizer, type Tokenizer } from '../../harness/engine/model/tokenizer.ts';
+import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 import { droppingKvCache } from '../faulty-backends/dropping-kv-cache.ts';
 import { NoisyLogits } from '../faulty-backends/noisy-logits.ts';
 import { OffByOnePositions } from '../faulty-backends/off-by-one-positions.ts';

@@ -8,8 +8,8 @@ import { renderMarkdown } from '../../harness/app/report/render-markdown.ts';
 import { renderText } from '../../harness/app/report/render-text.ts';
 import { compareBackends } from '../../harness/engine/compare/compare-backends.ts';
 import { COMPARE_SCHEMA, type CompareRecord } from '../../harness/engine/compare/compare-record.ts';
-import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 import { loadTokenizer } from '../../harness/engine/model/tokenizer.ts';
+import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 import { OffByOnePositions } from '../faulty-backends/off-by-one-positions.ts';
 
 const renderCompareText = (r: CompareRecord) => renderText(compareDocument(r));

@@ -10,8 +10,8 @@ import { readBenchReport } from '../../harness/engine/bench/parse-bench-report.t
 import { readPromptFile } from '../../harness/engine/compare/prompt-set.ts';
 import { loadCaseList } from '../../harness/engine/golden/case-list.ts';
 import { readGoldenFile } from '../../harness/engine/golden/golden-dir.ts';
-import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 import { embeddedModelDir } from '../../harness/engine/model-gen/embedded-models.ts';
+import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'decode-harness-inputs-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -5,8 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ModelDirError } from '../../harness/core/errors.ts';
 import { parseGpt2Config } from '../../harness/core/model/families/gpt2.ts';
 import { checkWeightsMatchConfig } from '../../harness/core/model/parameter-layout.ts';
-import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 import { embeddedModelDir } from '../../harness/engine/model-gen/embedded-models.ts';
+import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'load-model-dir-test-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

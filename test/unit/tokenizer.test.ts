@@ -1,8 +1,8 @@
 import { encode as gpt2ReferenceEncode } from 'gpt-3-encoder';
 import { getEncoding } from 'js-tiktoken';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 import { loadTokenizer, type Tokenizer } from '../../harness/engine/model/tokenizer.ts';
+import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 
 /** Inputs where byte-level BPE implementations usually part ways. */
 const SAMPLES = [

@@ -1,8 +1,8 @@
 import type { LogitsSource } from '../../core/backend/contract.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { ModelDir } from '../../core/model/model-dir.ts';
-import { loadModelDir } from '../../engine/model-gen/load-model-dir.ts';
 import { loadTokenizer, type Tokenizer } from '../../engine/model/tokenizer.ts';
+import { loadModelDir } from '../../engine/model-gen/load-model-dir.ts';
 import { createBackend } from '../registry.ts';
 import { intOption, type OptionSpec } from './args.ts';
 

@@ -2,8 +2,8 @@ import type { LogitsSource } from '../../core/backend/contract.ts';
 import type { ModelDir } from '../../core/model/model-dir.ts';
 import { CONFORMANCE_PROMPTS } from '../../engine/conformance/prompts.ts';
 import { loadModelGoldens, type ModelGoldens } from '../../engine/golden/model-goldens.ts';
-import { loadModelDir } from '../../engine/model-gen/load-model-dir.ts';
 import { loadTokenizer, type Tokenizer } from '../../engine/model/tokenizer.ts';
+import { loadModelDir } from '../../engine/model-gen/load-model-dir.ts';
 import { createBackend, REFERENCE_BACKEND_ID } from '../registry.ts';
 
 /** What every backend's checks in the main job share. */

@@ -1,10 +1,10 @@
+import type { BenchRan, BenchReport } from '../../engine/bench/bench-record.ts';
 import {
   notRunResults,
   ranResults,
   type ThroughputRow,
   throughputRows,
 } from '../../engine/bench/bench-rows.ts';
-import type { BenchRan, BenchReport } from '../../engine/bench/bench-record.ts';
 import { type Cell, formatNumber, num } from './cells.ts';
 import type { ReportDocument } from './document.ts';
 

@@ -1,6 +1,6 @@
 import { coefficientOfVariation, type Summary } from '../../core/statistics.ts';
-import { ranResults } from './bench-rows.ts';
 import type { BenchRan, BenchReport } from './bench-record.ts';
+import { ranResults } from './bench-rows.ts';
 
 /** One figure of one (backend, model) in both reports. */
 export interface ComparedFigure {

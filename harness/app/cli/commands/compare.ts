@@ -9,8 +9,8 @@ import { GATES, gateFailureLine, gateLimits, parseGateOverrides } from '../../..
 import { DEFAULT_COMPARE_PROMPTS, readPromptFile } from '../../../engine/compare/prompt-set.ts';
 import { checkLengths } from '../../../engine/decode/lengths.ts';
 import { eosTokenIds } from '../../../engine/model/eos-token-ids.ts';
-import { loadModelDir } from '../../../engine/model-gen/load-model-dir.ts';
 import { loadTokenizer } from '../../../engine/model/tokenizer.ts';
+import { loadModelDir } from '../../../engine/model-gen/load-model-dir.ts';
 import { backendFactory, createBackend, REFERENCE_BACKEND_ID, resolveBackendIds } from '../../registry.ts';
 import { compareDocument } from '../../report/compare-blocks.ts';
 import { renderHtml } from '../../report/render-html.ts';

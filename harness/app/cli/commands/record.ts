@@ -4,8 +4,8 @@ import { DEFAULT_CASE_LIST, defaultGoldenDir } from '../../../engine/golden/gold
 import { modelIdentity } from '../../../engine/golden/model-identity.ts';
 import { goldenProvenance } from '../../../engine/golden/provenance.ts';
 import { type RecordedCase, runRecord } from '../../../engine/golden/run-record.ts';
-import { loadModelDir } from '../../../engine/model-gen/load-model-dir.ts';
 import { loadTokenizer } from '../../../engine/model/tokenizer.ts';
+import { loadModelDir } from '../../../engine/model-gen/load-model-dir.ts';
 import { createBackend, REFERENCE_BACKEND_ID } from '../../registry.ts';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args.ts';
 
