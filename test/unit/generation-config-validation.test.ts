@@ -168,3 +168,16 @@ describe('the option table is the one declaration of every option', () => {
     }
   });
 });
+
+describe('options added after golden@1 (typical_p, epsilon_cutoff, eta_cutoff)', () => {
+  it('are flags with their ranges, and no-ops by default', () => {
+    expect(refusal({ typical_p: 0 })).toMatch(/^--typical-p 0 must be in \(0, 1\]/);
+    expect(refusal({ epsilon_cutoff: 1 })).toMatch(/^--epsilon-cutoff 1 must be in \[0, 1\)/);
+    expect(refusal({ eta_cutoff: -0.1 })).toMatch(/^--eta-cutoff -0\.1 must be in \[0, 1\)/);
+    const config = resolve({});
+    expect([config.typical_p, config.epsilon_cutoff, config.eta_cutoff]).toEqual([1, 0, 0]);
+    for (const field of ['typical_p', 'epsilon_cutoff', 'eta_cutoff'] as const) {
+      expect(GENERATION_OPTIONS[field].golden).toBe('defaulted');
+    }
+  });
+});

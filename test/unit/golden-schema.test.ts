@@ -42,6 +42,18 @@ describe('golden schema validation', () => {
     expect(readFileSync(COMMITTED, 'utf8')).toBe(`${stringifyForReview(raw())}\n`);
   });
 
+  it('a golden written before an option existed means its default (a defaulted field)', () => {
+    const old = raw(SAMPLED);
+    expect('typical_p' in old.config).toBe(false);
+    const golden = parseGolden(old, 'x.json');
+    expect([golden.config.typical_p, golden.config.epsilon_cutoff, golden.config.eta_cutoff]).toEqual([
+      1, 0, 0,
+    ]);
+    expect(parseError({ ...old, config: { ...old.config, typical_p: 1.5 } }).message).toMatch(
+      /^x\.json: config\.typical_p 1\.5 must be in \(0, 1\]/,
+    );
+  });
+
   it('rejects another schema tag first, naming the file, the tag and the fix', () => {
     const bad = { ...raw(), schema: 'decode-harness/golden@0' };
     const error = parseError(bad);

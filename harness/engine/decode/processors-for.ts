@@ -17,6 +17,9 @@ export function processorsFor(config: GenerationConfig, sampling: boolean): Proc
     topK: config.top_k,
     topP: config.top_p,
     minP: config.min_p,
+    typicalP: config.typical_p,
+    epsilonCutoff: config.epsilon_cutoff,
+    etaCutoff: config.eta_cutoff,
   });
 }
 

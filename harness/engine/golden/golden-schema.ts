@@ -22,7 +22,7 @@ const configSchema = v.strictObject(
   Object.fromEntries(
     GENERATION_FIELDS.map((field) => [
       field,
-      GENERATION_OPTIONS[field].golden === 'required' ? v.nonOptional(v.unknown()) : v.unknown(),
+      GENERATION_OPTIONS[field].golden === 'required' ? v.nonOptional(v.unknown()) : v.optional(v.unknown()),
     ]),
   ),
 );

@@ -1,4 +1,6 @@
 import { UsageError } from '../../../core/errors.ts';
+import { createEpsilonCutoff, epsilonCutoffNoOp } from './epsilon-cutoff.ts';
+import { createEtaCutoff, etaCutoffNoOp } from './eta-cutoff.ts';
 import type { LogitsProcessor, ScoresRow, SequenceSoFar } from './logits-processor.ts';
 import { createMinNewTokens, minNewTokensNoOp } from './min-new-tokens.ts';
 import { createMinP, minPNoOp } from './min-p.ts';
@@ -7,6 +9,7 @@ import { createRepetitionPenalty, repetitionPenaltyNoOp } from './repetition-pen
 import { createTemperature, temperatureNoOp } from './temperature.ts';
 import { createTopK, topKNoOp } from './top-k.ts';
 import { createTopP, topPNoOp } from './top-p.ts';
+import { createTypicalP, typicalPNoOp } from './typical-p.ts';
 
 /** HF generation_config options (camelCase); an absent option is its no-op. */
 export interface ProcessorOptions {
@@ -21,6 +24,9 @@ export interface ProcessorOptions {
   readonly topK?: number;
   readonly topP?: number;
   readonly minP?: number;
+  readonly typicalP?: number;
+  readonly epsilonCutoff?: number;
+  readonly etaCutoff?: number;
   /** HF uses 1, or (number of eos ids + 1) for beam sampling so a beam can always go on. */
   readonly minTokensToKeep?: number;
 }
@@ -70,6 +76,9 @@ export function createProcessorChain(options: ProcessorOptions): ProcessorChain 
   add(options.topK, topKNoOp, (k) => createTopK(k, minTokensToKeep), sample);
   add(options.topP, topPNoOp, (p) => createTopP(p, minTokensToKeep), sample);
   add(options.minP, minPNoOp, (p) => createMinP(p, minTokensToKeep), sample);
+  add(options.typicalP, typicalPNoOp, (p) => createTypicalP(p, minTokensToKeep), sample);
+  add(options.epsilonCutoff, epsilonCutoffNoOp, (e) => createEpsilonCutoff(e, minTokensToKeep), sample);
+  add(options.etaCutoff, etaCutoffNoOp, (e) => createEtaCutoff(e, minTokensToKeep), sample);
   return {
     name: 'chain',
     processors,
