@@ -36,11 +36,6 @@ export function chromiumAvailability(executablePath: string): Availability {
   return { available: true };
 }
 
-interface AdapterProbe {
-  readonly adapter: { vendor: string; architecture: string; isFallbackAdapter: boolean } | null;
-  readonly why?: string;
-}
-
 /**
  * Launch Chromium once and ask navigator.gpu for an adapter (no onnxruntime, no model): about a
  * second, so callers cache the answer per process. `webgpuFlag: false` shows what Chromium does
@@ -60,13 +55,9 @@ export async function probeWebGpu(executablePath: string, webgpuFlag = true): Pr
     await browser.page.goto(server.pageUrl);
     await browser.page.waitForFunction(() => 'ortPage' in globalThis);
     // Chromium warns "No available adapters." when there is none: that is the answer, not a failure.
-    const { value } = await new PageRpc(browser, 'chromium:webgpu').call<AdapterProbe>(
-      'probeAdapter',
-      undefined,
-      {
-        expectedConsole: /^No available adapters\.$/,
-      },
-    );
+    const { value } = await new PageRpc(browser, 'chromium:webgpu').request('probeAdapter', undefined, {
+      expectedConsole: /^No available adapters\.$/,
+    });
     if (value.adapter) return { available: true };
     return {
       available: false,

@@ -10,10 +10,11 @@ import { checkDecoderIo } from '../../onnx-shared/decoder-io.ts';
 import { checkPlacements, parsePlacements } from '../../onnx-shared/ort-placements.ts';
 import { type DecoderFeeds, type ForwardPass, type ForwardTiming, TimingLog } from '../forward-pass.ts';
 import { ChromiumBrowser } from './chromium-browser.ts';
+import type { AdapterAnswer, PageProvider } from './page-protocol.ts';
 import { DEFAULT_CALL_TIMEOUT_MS, PageFailure, PageRpc } from './page-rpc.ts';
 import { type StaticServer, startStaticServer } from './static-server.ts';
 
-export type PageProvider = 'webgpu' | 'wasm';
+export type { PageProvider } from './page-protocol.ts';
 
 export interface ChromiumForwardOptions {
   readonly backendId: string;
@@ -39,29 +40,6 @@ const PROVIDER_NAMES: Readonly<Record<PageProvider, string>> = {
 const STARTUP_TIMEOUT_MS = 120_000;
 /** onnxruntime's verbose log (the placement probe) and its node-assignment warning are expected at open. */
 const ORT_OPEN_LOG = /\[[VI]:onnxruntime|\[W:onnxruntime:.*VerifyEachNodeIsAssignedToAnEp/;
-
-interface AdapterAnswer {
-  readonly vendor: string;
-  readonly architecture: string;
-  readonly device: string;
-  readonly description: string;
-  readonly isFallbackAdapter: boolean;
-  readonly features: readonly string[];
-}
-interface OpenAnswer {
-  readonly createMs: number;
-  readonly ortVersion: string;
-  readonly threads: number;
-  readonly crossOriginIsolated: boolean;
-  readonly adapter: AdapterAnswer | undefined;
-  readonly inputMetadata: Parameters<typeof checkDecoderIo>[0]['inputMetadata'];
-  readonly outputMetadata: Parameters<typeof checkDecoderIo>[0]['outputMetadata'];
-}
-interface RunAnswer {
-  readonly modelMs: number;
-  readonly positions: number;
-  readonly logitsBase64: string;
-}
 
 /** Start-up phases of one Chromium backend, in milliseconds. */
 export interface ChromiumStartup {
@@ -111,7 +89,7 @@ export class ChromiumForward implements ForwardPass {
       // A graph onnxruntime-web cannot parse is the model's fault (exit 2, with the fix), as on
       // the other ONNX backends; any other page failure stays a backend failure.
       const opened = await rpc
-        .call<OpenAnswer>(
+        .request(
           'open',
           {
             bundle: BUNDLES[provider],
@@ -201,7 +179,7 @@ export class ChromiumForward implements ForwardPass {
   }
 
   async run(feeds: DecoderFeeds): Promise<Logits> {
-    const { value, roundTripMs } = await this.rpc.call<RunAnswer>('run', {
+    const { value, roundTripMs } = await this.rpc.request('run', {
       batch: feeds.batch,
       seq: feeds.seq,
       total: feeds.total,
@@ -225,14 +203,14 @@ export class ChromiumForward implements ForwardPass {
   }
 
   async gather(sourceRows: readonly number[]): Promise<void> {
-    const { value, roundTripMs } = await this.rpc.call<{ modelMs: number }>('gather', sourceRows);
+    const { value, roundTripMs } = await this.rpc.request('gather', sourceRows);
     this.log.record({ call: 'reorder', modelMs: value.modelMs, roundTripMs });
   }
 
   /** Release the session if the page still answers, then close the browser and the server regardless. */
   async dispose(): Promise<void> {
     try {
-      await this.rpc.call('close', undefined, { timeoutMs: 5_000 });
+      await this.rpc.request('close', undefined, { timeoutMs: 5_000 });
     } catch {
       // a hung or failed page is closed with the browser below
     } finally {

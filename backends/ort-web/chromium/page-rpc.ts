@@ -1,5 +1,6 @@
 import { HarnessError } from '../../../harness/core/errors.ts';
 import type { ChromiumBrowser, ConsoleLine } from './chromium-browser.ts';
+import type { GpuErrorsAnswer, PageAnswer, PageMethod, PageRequest } from './page-protocol.ts';
 
 /** A page call that failed, timed out, or left an error in the console: exit code 1, not a usage error. */
 export class PageFailure extends HarnessError {
@@ -49,6 +50,16 @@ export class PageRpc {
     }
   }
 
+  /** One of the page's own methods, with the argument and answer page-protocol.ts declares for it. */
+  request<M extends PageMethod>(
+    method: M,
+    arg: PageRequest<M>,
+    options: CallOptions = {},
+  ): Promise<CallResult<PageAnswer<M>>> {
+    return this.call<PageAnswer<M>>(method, arg, options);
+  }
+
+  /** Any method of `globalThis.ortPage`, unchecked (tests add methods of their own to the page). */
   async call<R>(method: string, arg: unknown, options: CallOptions = {}): Promise<CallResult<R>> {
     if (this.failure !== undefined) {
       throw new PageFailure(
@@ -81,7 +92,7 @@ export class PageRpc {
       clearTimeout(timer);
     }
     const roundTripMs = performance.now() - startMs;
-    const gpuErrors = (value as { gpuErrors?: string[] } | undefined)?.gpuErrors ?? [];
+    const gpuErrors = (value as Partial<GpuErrorsAnswer> | undefined)?.gpuErrors ?? [];
     if (gpuErrors.length > 0) {
       throw this.fail(
         `${this.backendId}: WebGPU reported ${gpuErrors.length} error(s) during ${method}: ${gpuErrors
