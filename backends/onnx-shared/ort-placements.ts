@@ -1,4 +1,4 @@
-import { HarnessError } from '../../harness/core/errors.ts';
+import { BackendUnavailable, HarnessError } from '../../harness/core/errors.ts';
 
 interface PlacedNode {
   readonly op: string;
@@ -88,13 +88,14 @@ export function checkPlacements(backendId: string, provider: string, placements:
   );
   const fellBack = elsewhere.filter((node) => !SHAPE_OPS.has(node.op));
   if (fellBack.length > 0) {
-    throw new HarnessError(
-      `${backendId}: ${fellBack.length} compute node(s) fell back from ${provider}: ${fellBack
-        .slice(0, 5)
-        .map((n) => `${n.op} (${n.name}) on ${n.ep}`)
-        .join(', ')}; these ops have no ${provider} kernel in this onnxruntime build, so the numbers would ` +
-        'not be its own. Re-export the model with supported ops or use another backend',
-      1,
+    // Unavailable for this graph, not broken: another graph (an fp32 export, q4 instead of q8) may run.
+    const ops = [...new Set(fellBack.map((n) => n.op))];
+    throw new BackendUnavailable(
+      backendId,
+      `${fellBack.length} compute node(s) of this graph would fall back from ${provider} to ${fellBack[0]?.ep}: ` +
+        `${ops.join(', ')} (first: ${fellBack[0]?.name}) have no ${provider} kernel in this onnxruntime build, ` +
+        'so the numbers would not be its own',
+      'run this graph on a backend whose provider has these ops, or pick a variant without them (--dtype)',
     );
   }
   return elsewhere.length === 0

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkPlacements, parsePlacements } from '../../backends/onnx-shared/ort-placements.ts';
+import { BackendUnavailable } from '../../harness/core/errors.ts';
 
 /** Lines as onnxruntime-web prints them to the console at verbose level (timestamps trimmed). */
 const log = (groups: Record<string, string[]>): string[] => [
@@ -59,15 +60,17 @@ describe('node placements from the verbose onnxruntime log', () => {
     ).toBe('CPUExecutionProvider (all 1 nodes)');
   });
 
-  it('fails when a compute op fell back to the CPU, naming it', () => {
+  it('makes the backend unavailable for the graph when a compute op would fall back to the CPU, naming it', () => {
     const placements = parsePlacements(
       log({
         CPUExecutionProvider: ['Shape (ids_shape)', 'LayerNormalization (h.0.ln_1)'],
         WebGpuExecutionProvider: ['MatMul (lm_head)'],
       }),
     );
-    expect(() => checkPlacements('chromium:webgpu', 'WebGpuExecutionProvider', placements)).toThrow(
-      /chromium:webgpu: 1 compute node\(s\) fell back from WebGpuExecutionProvider: LayerNormalization \(h\.0\.ln_1\) on CPUExecutionProvider/,
+    const check = () => checkPlacements('chromium:webgpu', 'WebGpuExecutionProvider', placements);
+    expect(check).toThrow(BackendUnavailable);
+    expect(check).toThrow(
+      /backend chromium:webgpu is unavailable: 1 compute node\(s\) of this graph would fall back from WebGpuExecutionProvider to CPUExecutionProvider: LayerNormalization \(first: h\.0\.ln_1\)/,
     );
   });
 
