@@ -1,7 +1,7 @@
 import type { BackendFactory, BackendOptions } from '../../harness/core/backend/contract.ts';
-import { UsageError } from '../../harness/core/errors.ts';
+import { BackendUnavailable, UsageError } from '../../harness/core/errors.ts';
 import { familyNameOf, type ModelConfig } from '../../harness/core/model/model-config.ts';
-import type { ModelDir } from '../../harness/core/model/model-dir.ts';
+import { type ModelDir, safetensorsDescribeGraph } from '../../harness/core/model/model-dir.ts';
 import { readSafetensors } from '../../harness/core/model/safetensors.ts';
 import { FAMILY_KERNELS, type FamilyKernels } from './family-kernels.ts';
 
@@ -34,6 +34,20 @@ function load(id: string, model: ModelDir, options: BackendOptions | undefined) 
     throw new UsageError(`${id} runs on one thread; got threads ${threads}; pass 1 or leave it unset`);
   }
   const file = model.safetensorsPath;
+  if (file === null) {
+    throw new BackendUnavailable(
+      id,
+      `model dir ${model.path} has no model.safetensors, and the TS kernels compute from its parameters`,
+      'pass an ONNX backend (the reference is then ort-node:cpu on the graph), or add model.safetensors',
+    );
+  }
+  if (!safetensorsDescribeGraph(model)) {
+    throw new BackendUnavailable(
+      id,
+      `the TS kernels compute model.safetensors' weights, not the ${model.graph.dtype ?? 'custom'} graph ${model.graph.file}`,
+      'run the ONNX backends on this graph, or pass --dtype fp32 to compare the TS kernels with the plain graph',
+    );
+  }
   return { config: model.config, tensors: readSafetensors(file), file };
 }
 

@@ -12,7 +12,7 @@ import { tsF32Factory, tsF64Factory } from '../../backends/ts-kernels/factories.
 import type { BackendFactory, BackendOptions, LogitsSource } from '../core/backend/contract.ts';
 import { openBackend } from '../core/backend/open-backend.ts';
 import { UsageError } from '../core/errors.ts';
-import type { ModelDir } from '../core/model/model-dir.ts';
+import { type ModelDir, safetensorsDescribeGraph } from '../core/model/model-dir.ts';
 import { parseBackendIdList } from './backend-id-list.ts';
 
 /** Every backend id the harness knows, in report order. Registration is explicit: no discovery. */
@@ -27,12 +27,23 @@ const FACTORIES: readonly BackendFactory[] = [
   chromiumWebGpuFactory,
 ];
 
-/** The reference every other backend is measured against (naive float64 kernels). */
+/** The reference every other backend is measured against (naive float64 kernels over model.safetensors). */
 export const REFERENCE_BACKEND_ID = 'ts:f64';
 
-/** The reference backend's factory, for engine code that opens the reference itself. */
-export function referenceFactory(): BackendFactory {
-  return backendFactory(REFERENCE_BACKEND_ID);
+/** The reference where ts:f64 cannot compute the graph that runs: ONNX Runtime's CPU provider on that graph. */
+export const GRAPH_REFERENCE_BACKEND_ID = 'ort-node:cpu';
+
+/**
+ * The default reference for a model: ts:f64 where model.safetensors holds the weights of the graph
+ * that runs, else ort-node:cpu on the graph itself (an ONNX-only dir, a quantized or float16 variant).
+ */
+export function referenceIdFor(model: ModelDir): string {
+  return safetensorsDescribeGraph(model) ? REFERENCE_BACKEND_ID : GRAPH_REFERENCE_BACKEND_ID;
+}
+
+/** The default reference's factory, for engine code that opens the reference itself. */
+export function referenceFactory(model: ModelDir): BackendFactory {
+  return backendFactory(referenceIdFor(model));
 }
 
 export function allBackendFactories(): readonly BackendFactory[] {

@@ -36,8 +36,10 @@ const model: ModelDir = (() => {
     name: 'random',
     config: CONFIG,
     generationConfig: {},
+    graph: { file: 'onnx/model.onnx', dtype: 'fp32' },
+    variants: [{ file: 'onnx/model.onnx', dtype: 'fp32' }],
     onnxPath,
-    safetensorsPath: '',
+    safetensorsPath: null,
   };
 })();
 afterAll(() => rmSync(tmpRoot, { recursive: true, force: true }));

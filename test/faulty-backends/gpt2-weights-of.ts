@@ -20,5 +20,6 @@ export function gpt2WeightsOf<A extends FloatArray>(
     throw new Error(`${fault} is built on GPT-2 kernels; ${model.name} is ${model.config.model_type}`);
   }
   const file = model.safetensorsPath;
+  if (file === null) throw new Error(`${fault} reads model.safetensors; ${model.path} has none`);
   return gpt2Weights(readSafetensors(file), model.config, arrayType, file);
 }

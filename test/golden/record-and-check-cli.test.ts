@@ -41,7 +41,9 @@ describe('decode-harness record', () => {
   it('writes one golden per case, atomically', () => {
     const run = record();
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/2 cases for tiny-gpt2 on ts:f64 into .*: 2 new, 0 unchanged/);
+    expect(run.stdout).toMatch(
+      /2 cases for tiny-gpt2 \(onnx\/model\.onnx\) on ts:f64 into .*: 2 new, 0 unchanged/,
+    );
     expect(readdirSync(goldenDir).sort()).toEqual(['greedy--hello.json', 'sample--hello.json']);
     noTempFiles();
     firstContent = readFileSync(greedyFile, 'utf8');

@@ -45,7 +45,7 @@ describe('ConformanceGate', () => {
     const cacheRoot = mkdtempSync(join(tmpdir(), 'gate-'));
     const sha = (await benchModelOf(model)).sha256;
     const gate = new ConformanceGate(model, sha, {
-      reference: referenceFactory(),
+      reference: referenceFactory(model),
       recheck: false,
       cacheRoot,
     });
@@ -54,7 +54,7 @@ describe('ConformanceGate', () => {
       expect(readdirSync(join(cacheRoot, sha.slice(0, 16)))).toEqual(['ts_f32.json']);
       expect(await gate.check(tsF32Factory, {})).toEqual({ passed: true, cached: true });
       const recheck = new ConformanceGate(model, sha, {
-        reference: referenceFactory(),
+        reference: referenceFactory(model),
         recheck: true,
         cacheRoot,
       });
@@ -62,7 +62,7 @@ describe('ConformanceGate', () => {
       await recheck.dispose();
       // another model (sha) does not see the pass
       const other = new ConformanceGate(model, 'f'.repeat(64), {
-        reference: referenceFactory(),
+        reference: referenceFactory(model),
         recheck: false,
         cacheRoot,
       });
@@ -83,7 +83,7 @@ describe('ConformanceGate', () => {
   it('refuses a backend that fails a check, names the checks, and never caches a failure', async () => {
     const cacheRoot = mkdtempSync(join(tmpdir(), 'gate-'));
     const gate = new ConformanceGate(model, 'e'.repeat(64), {
-      reference: referenceFactory(),
+      reference: referenceFactory(model),
       recheck: false,
       cacheRoot,
     });
@@ -112,7 +112,7 @@ describe('runBench', () => {
         models: ['tiny-gpt2'],
         backends: [tsF32Factory, faultyFactory, absentFactory],
         settings,
-        reference: referenceFactory(),
+        reference: referenceFactory,
         recheck: false,
       },
       silentProgress,

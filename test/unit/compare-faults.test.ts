@@ -7,6 +7,7 @@ import { compareBackends } from '../../harness/engine/compare/compare-backends.t
 import type { BackendAgreement, CompareRecord } from '../../harness/engine/compare/compare-record.ts';
 import { DEFAULT_COMPARE_PROMPTS } from '../../harness/engine/compare/prompt-set.ts';
 import { eosTokenIds } from '../../harness/engine/model/eos-token-ids.ts';
+import { modelIdentity } from '../../harness/engine/model/model-identity.ts';
 import { loadTokenizer, type Tokenizer } from '../../harness/engine/model/tokenizer.ts';
 import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 import { droppingKvCache } from '../faulty-backends/dropping-kv-cache.ts';
@@ -42,7 +43,7 @@ afterAll(async () => {
 async function compare(backends: LogitsSource[]): Promise<CompareRecord> {
   try {
     return await compareBackends({
-      model: { name: model.name, path: model.path },
+      model: { name: model.name, path: model.path, graph: (await modelIdentity(model)).graph },
       reference,
       backends,
       prompts,

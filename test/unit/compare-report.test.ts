@@ -8,6 +8,7 @@ import { renderMarkdown } from '../../harness/app/report/render-markdown.ts';
 import { renderText } from '../../harness/app/report/render-text.ts';
 import { compareBackends } from '../../harness/engine/compare/compare-backends.ts';
 import { COMPARE_SCHEMA, type CompareRecord } from '../../harness/engine/compare/compare-record.ts';
+import { modelIdentity } from '../../harness/engine/model/model-identity.ts';
 import { loadTokenizer } from '../../harness/engine/model/tokenizer.ts';
 import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 import { OffByOnePositions } from '../faulty-backends/off-by-one-positions.ts';
@@ -26,7 +27,7 @@ beforeAll(async () => {
   const backends = [await createBackend('ts:f32', model), OffByOnePositions.create(model, 2)];
   try {
     record = await compareBackends({
-      model: { name: model.name, path: model.path },
+      model: { name: model.name, path: model.path, graph: (await modelIdentity(model)).graph },
       reference,
       backends,
       prompts: ['The quick brown fox', 'Hello'].map((text) => ({ text, ids: tokenizer.encode(text) })),

@@ -11,9 +11,9 @@ import {
   readGoldenFile,
 } from '../../harness/engine/golden/golden-dir.ts';
 import { stringifyForReview } from '../../harness/engine/golden/golden-json.ts';
-import type { ModelIdentity } from '../../harness/engine/golden/model-identity.ts';
 import { parseGolden } from '../../harness/engine/golden/parse-golden.ts';
 import { assertGoldensMatchModel } from '../../harness/engine/golden/run-check.ts';
+import type { FileIdentity } from '../../harness/engine/model/model-identity.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'decode-harness-golden-schema-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -185,7 +185,7 @@ describe('a hand-edited golden cannot loosen its own check', () => {
 
 describe('model identity of goldens', () => {
   const golden = readGoldenFile(COMMITTED);
-  const identity: ModelIdentity = {
+  const identity: FileIdentity = {
     name: 'tiny-gpt2',
     sha256: golden.golden.model.sha256,
     files: golden.golden.model.files,

@@ -77,14 +77,29 @@ describe('loadModelDir', () => {
     ['generation_config.json', /eos_token_id/],
     ['tokenizer.json', /tokenizer/],
     ['tokenizer_config.json', /tokenizer.save_pretrained/],
-    ['onnx/model.onnx', /optimum-cli export onnx --task text-generation-with-past/],
-    ['model.safetensors', /save_pretrained/],
   ])('names a missing %s and how to get it', async (file, howTo) => {
     const dir = copyOfTinyGpt2();
     rmSync(join(dir, file));
     const { message } = await loadError(dir);
     expect(message).toContain(`is missing ${file}.`);
     expect(message).toMatch(howTo);
+  });
+
+  it('names a missing onnx/model.onnx, the variants present and the flag that picks one', async () => {
+    const dir = copyOfTinyGpt2();
+    rmSync(join(dir, 'onnx/model.onnx'));
+    const { message } = await loadError(dir);
+    expect(message).toContain(`has no onnx/model.onnx; variants present: q8 (onnx/model_quantized.onnx)`);
+    expect(message).toContain('pass --dtype with one of them');
+  });
+
+  it('says how to export a graph when the dir holds none', async () => {
+    const dir = copyOfTinyGpt2();
+    rmSync(join(dir, 'onnx'), { recursive: true });
+    const { message } = await loadError(dir);
+    expect(message).toMatch(
+      /holds no decoder graph .*optimum-cli export onnx --task text-generation-with-past/,
+    );
   });
 
   it.each(['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json'])(

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -12,28 +12,16 @@ import { ModelDirError, UsageError } from '../../harness/core/errors.ts';
 import type { Gpt2Config } from '../../harness/core/model/families/gpt2.ts';
 import type { ModelDir } from '../../harness/core/model/model-dir.ts';
 import { generateGpt2Weights } from '../../harness/engine/model-gen/generate-gpt2-weights.ts';
-import { buildGpt2Onnx } from '../../harness/engine/model-gen/gpt2-onnx.ts';
 import { SMALL_GPT2_CONFIG } from '../helpers/small-gpt2-config.ts';
+import { randomGpt2OnnxDir } from './helpers/random-gpt2-onnx-dir.ts';
 
 const CONFIG: Gpt2Config = SMALL_GPT2_CONFIG;
 const SEED = 7;
 const tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'ort-node-cpu-'));
 afterAll(() => rmSync(tmpRoot, { recursive: true, force: true }));
 
-/** Write onnx/model.onnx for `graphConfig`'s random weights; the ModelDir claims `config`. */
 function randomModelDir(name: string, config: Gpt2Config, graphConfig: Gpt2Config = config): ModelDir {
-  const dir = path.join(tmpRoot, name);
-  mkdirSync(path.join(dir, 'onnx'), { recursive: true });
-  const onnxPath = path.join(dir, 'onnx', 'model.onnx');
-  writeFileSync(onnxPath, buildGpt2Onnx(graphConfig, generateGpt2Weights(graphConfig, SEED)));
-  return {
-    path: dir,
-    name,
-    config,
-    generationConfig: {},
-    onnxPath,
-    safetensorsPath: path.join(dir, 'model.safetensors'),
-  };
+  return randomGpt2OnnxDir(tmpRoot, name, SEED, config, graphConfig);
 }
 
 const model = randomModelDir('random', CONFIG);

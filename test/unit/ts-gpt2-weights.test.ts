@@ -104,6 +104,8 @@ describe('tsF64Factory and tsF32Factory', () => {
     name: 'random',
     config,
     generationConfig: {},
+    graph: { file: 'onnx/model.onnx', dtype: 'fp32' },
+    variants: [{ file: 'onnx/model.onnx', dtype: 'fp32' }],
     onnxPath: join(dir, 'onnx', 'model.onnx'),
     safetensorsPath,
   };

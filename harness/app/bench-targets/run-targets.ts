@@ -61,7 +61,7 @@ export interface TargetRun {
  * between rounds. Lane order (and session creation order) flips every round to cancel drift.
  */
 export async function runTargets(settings: TargetSettings, progress: Progress): Promise<TargetRun> {
-  const model = await loadBenchModel(settings.model, (line) => progress.status(line));
+  const model = await loadBenchModel(settings.model, {}, (line) => progress.status(line));
   const prompt = syntheticPrompt(settings.promptTokens, model.config.vocab_size, eosTokenIds(model));
   const greedy: GenerationConfig = { ...HF_DEFAULTS, max_new_tokens: settings.newTokens, eos_token_id: [] };
   const beam: GenerationConfig = { ...greedy, num_beams: settings.numBeams };
@@ -69,7 +69,7 @@ export async function runTargets(settings: TargetSettings, progress: Progress): 
 
   progress.status(`${model.name}: hashing the model files`);
   const gate = new ConformanceGate(model, (await benchModelOf(model)).sha256, {
-    reference: referenceFactory(),
+    reference: referenceFactory(model),
     recheck: settings.recheck,
   });
   const refused: Partial<Record<LaneName, string>> = {};

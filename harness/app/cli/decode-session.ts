@@ -5,10 +5,12 @@ import { loadTokenizer, type Tokenizer } from '../../engine/model/tokenizer.ts';
 import { loadModelDir } from '../../engine/model-gen/load-model-dir.ts';
 import { createBackend } from '../registry.ts';
 import { intOption, type OptionSpec } from './args.ts';
+import { GRAPH_OPTIONS, graphChoice } from './graph-options.ts';
 
 /** Options shared by commands that run one model on one backend. */
 export const SESSION_OPTIONS = {
   model: { type: 'string', default: 'tiny-gpt2' },
+  ...GRAPH_OPTIONS,
   backend: { type: 'string', default: 'ort-node:cpu' },
   prompt: { type: 'string' },
   threads: { type: 'string' },
@@ -24,12 +26,14 @@ export interface DecodeSession {
 /** Load model, tokenizer and backend, encode the prompt; the caller disposes `source`. */
 export async function openDecodeSession(values: {
   model?: string;
+  dtype?: string;
+  onnx?: string;
   backend?: string;
   prompt?: string;
   threads?: string;
 }): Promise<DecodeSession> {
   if (values.prompt === undefined) throw new UsageError('--prompt TEXT is required (the text to continue)');
-  const model = await loadModelDir(values.model ?? 'tiny-gpt2');
+  const model = await loadModelDir(values.model ?? 'tiny-gpt2', graphChoice(values));
   const tokenizer = await loadTokenizer(model);
   const promptIds = tokenizer.encode(values.prompt);
   if (promptIds.length === 0) {

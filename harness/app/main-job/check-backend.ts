@@ -1,5 +1,6 @@
 import type { BackendFactory, LogitsSource } from '../../core/backend/contract.ts';
 import { openBackend } from '../../core/backend/open-backend.ts';
+import { BackendUnavailable } from '../../core/errors.ts';
 import { numLayers } from '../../core/model/model-config.ts';
 import { compareBackends } from '../../engine/compare/compare-backends.ts';
 import { runConformance } from '../../engine/conformance/run-conformance.ts';
@@ -7,7 +8,7 @@ import { goldenSummary } from '../../engine/golden/model-goldens.ts';
 import { checkSource } from '../../engine/golden/run-check.ts';
 import { selectGoldens } from '../../engine/golden/software-adapter-subset.ts';
 import { eosTokenIds } from '../../engine/model/eos-token-ids.ts';
-import { REFERENCE_BACKEND_ID } from '../registry.ts';
+import { referenceIdFor } from '../registry.ts';
 import type { JobContext } from './job-context.ts';
 import type { BackendOutcome, GreedyAgreement } from './main-job-record.ts';
 import { quickTiming } from './quick-timing.ts';
@@ -37,7 +38,7 @@ export async function checkBackend(
   try {
     ctx.progress(`${factory.id}: opening`);
     source = await openBackend(factory, model);
-    const isReference = factory.id === REFERENCE_BACKEND_ID;
+    const isReference = factory.id === referenceIdFor(model);
     const reference = isReference ? source : await ctx.reference();
 
     stage = 'conformance';
@@ -52,7 +53,7 @@ export async function checkBackend(
       const newTokens = software ? SOFTWARE_GREEDY_NEW_TOKENS : GREEDY_NEW_TOKENS;
       ctx.progress(`${factory.id}: greedy agreement, ${prompts.length} prompts × ${newTokens} tokens`);
       const record = await compareBackends({
-        model: { name: model.name, path: model.path },
+        model: { name: model.name, path: model.path, graph: ctx.identity.graph },
         reference,
         backends: [source],
         prompts,
@@ -87,6 +88,11 @@ export async function checkBackend(
       ms: performance.now() - t0,
     };
   } catch (error) {
+    // A backend that cannot compute this model's graph (e.g. ts:* on an ONNX-only dir) is unavailable for it, not broken.
+    if (error instanceof BackendUnavailable && stage === 'creating it') {
+      ctx.progress(`${factory.id}: unavailable (${error.reason})`);
+      return { id: factory.id, required, status: 'unavailable', reason: error.reason, fix: error.fix };
+    }
     const message = error instanceof Error ? error.message : String(error);
     ctx.progress(`${factory.id}: ERROR in ${stage}: ${message}`);
     return { id: factory.id, required, status: 'error', error: `${stage}: ${message}` };

@@ -2,13 +2,17 @@ import type { LogitsSource } from '../../core/backend/contract.ts';
 import type { ModelDir } from '../../core/model/model-dir.ts';
 import { CONFORMANCE_PROMPTS } from '../../engine/conformance/prompts.ts';
 import { loadModelGoldens, type ModelGoldens } from '../../engine/golden/model-goldens.ts';
+import { type ModelIdentity, modelIdentity } from '../../engine/model/model-identity.ts';
+import type { GraphChoice } from '../../engine/model/select-graph.ts';
 import { loadTokenizer, type Tokenizer } from '../../engine/model/tokenizer.ts';
 import { loadModelDir } from '../../engine/model-gen/load-model-dir.ts';
-import { createBackend, REFERENCE_BACKEND_ID } from '../registry.ts';
+import { createBackend, referenceIdFor } from '../registry.ts';
 
 /** What every backend's checks in the main job share. */
 export interface JobContext {
   readonly model: ModelDir;
+  /** Which files (and which graph) the job ran: the report names them. */
+  readonly identity: ModelIdentity;
   readonly tokenizer: Tokenizer;
   readonly prompts: readonly { readonly text: string; readonly ids: readonly number[] }[];
   readonly goldens: ModelGoldens;
@@ -26,23 +30,26 @@ export interface JobContext {
 
 export async function openJobContext(
   modelArg: string,
+  graph: GraphChoice,
   full: boolean,
   progress: (line: string) => void,
 ): Promise<JobContext> {
-  const model = await loadModelDir(modelArg);
+  const model = await loadModelDir(modelArg, graph);
   const tokenizer = await loadTokenizer(model);
   const prompts = CONFORMANCE_PROMPTS.map((text) => ({ text, ids: tokenizer.encode(text) }));
-  const goldens = await loadModelGoldens(model);
+  const identity = await modelIdentity(model);
+  const goldens = await loadModelGoldens(model, identity);
   let reference: Promise<LogitsSource> | undefined;
   return {
     model,
+    identity,
     tokenizer,
     prompts,
     goldens,
     full,
     progress,
     reference: () => {
-      reference ??= createBackend(REFERENCE_BACKEND_ID, model);
+      reference ??= createBackend(referenceIdFor(model), model);
       return reference;
     },
     dispose: async () => {

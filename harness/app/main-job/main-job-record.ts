@@ -3,6 +3,7 @@ import type { MachineRecord } from '../../core/machine.ts';
 import type { BackendAgreement } from '../../engine/compare/compare-record.ts';
 import type { ConformanceResult } from '../../engine/conformance/run-conformance.ts';
 import type { GoldenSummary } from '../../engine/golden/model-goldens.ts';
+import type { ModelIdentity } from '../../engine/model/model-identity.ts';
 
 export const MAIN_JOB_SCHEMA = 'decode-harness/main-job@2';
 
@@ -76,7 +77,7 @@ export interface MainJobRecord {
   /** The whole job, model loading included. */
   readonly wallMs: number;
   readonly machine: MachineRecord;
-  readonly model: { readonly name: string; readonly path: string };
+  readonly model: { readonly name: string; readonly path: string; readonly graph: ModelIdentity['graph'] };
   readonly referenceId: string;
   readonly options: MainJobOptions;
   readonly backends: readonly BackendOutcome[];

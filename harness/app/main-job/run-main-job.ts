@@ -1,5 +1,6 @@
 import { machineRecord } from '../../core/machine.ts';
-import { backendFactory, REFERENCE_BACKEND_ID } from '../registry.ts';
+import type { GraphChoice } from '../../engine/model/select-graph.ts';
+import { backendFactory, referenceIdFor } from '../registry.ts';
 import { checkBackend } from './check-backend.ts';
 import { openJobContext } from './job-context.ts';
 import {
@@ -13,6 +14,8 @@ import {
 export interface MainJobInput {
   /** An embedded model's name or a model directory. */
   readonly model: string;
+  /** Which graph of the model dir the ONNX backends run (--dtype / --onnx). */
+  readonly graph: GraphChoice;
   readonly options: MainJobOptions;
   /** One line per stage, prefixed with the seconds since the start. */
   readonly onProgress: (line: string) => void;
@@ -28,7 +31,7 @@ export async function runMainJob(input: MainJobInput): Promise<MainJobRecord> {
   const progress = (line: string) =>
     input.onProgress(`[${((performance.now() - startMs) / 1000).toFixed(1)} s] ${line}`);
   const { options } = input;
-  const ctx = await openJobContext(input.model, options.full, progress);
+  const ctx = await openJobContext(input.model, input.graph, options.full, progress);
   if (ctx.goldens.status !== 'ready') progress(`goldens: ${ctx.goldens.reason}`);
 
   // One backend at a time: the checks are compute-bound, so on a small machine backends side by
@@ -53,8 +56,8 @@ export async function runMainJob(input: MainJobInput): Promise<MainJobRecord> {
     createdAt: new Date().toISOString(),
     wallMs: performance.now() - startMs,
     machine: machineRecord(),
-    model: { name: ctx.model.name, path: ctx.model.path },
-    referenceId: REFERENCE_BACKEND_ID,
+    model: { name: ctx.model.name, path: ctx.model.path, graph: ctx.identity.graph },
+    referenceId: referenceIdFor(ctx.model),
     options,
     backends,
     counts,

@@ -14,6 +14,13 @@ interface Column<Row> {
   readonly cell: (row: Row) => Cell;
 }
 
+/** llama-bench names the weights' type beside the model (`tiny-gpt2 q4`); fp32 goes unnamed. */
+function modelLabel(model: BenchRan['model']): string {
+  const graph = model.graph;
+  if (graph === undefined || graph.dtype === 'fp32') return model.name;
+  return `${model.name} ${graph.dtype ?? graph.file}`;
+}
+
 const mib = (bytes: number, note?: string) => num(bytes, 1, { unit: 'bytes', ...(note ? { note } : {}) });
 const ms = (x: number) => num(x, x < 10 ? 2 : 1, { unit: 'ms' });
 
@@ -25,7 +32,7 @@ function rooflinePercent(row: ThroughputRow): number | null {
 
 /** One row per (model, backend, test), as llama-bench prints them; bench.csv is this table. */
 const THROUGHPUT: readonly Column<ThroughputRow>[] = [
-  { header: 'model', cell: (r) => r.result.model.name },
+  { header: 'model', cell: (r) => modelLabel(r.result.model) },
   { header: 'size', cell: (r) => mib(r.result.model.sizeBytes) },
   { header: 'params', cell: (r) => num(r.result.model.parameters, 1, { notation: 'millions' }) },
   { header: 'backend', cell: (r) => r.result.backend.id },
@@ -50,7 +57,7 @@ const THROUGHPUT: readonly Column<ThroughputRow>[] = [
 
 /** Latency, host-side time and memory of one backend on one model. */
 const LATENCY: readonly Column<BenchRan>[] = [
-  { header: 'model', cell: (r) => r.model.name },
+  { header: 'model', cell: (r) => modelLabel(r.model) },
   { header: 'backend', cell: (r) => r.backend.id },
   { header: 'TTFT ms', cell: (r) => ms(r.timeToFirstTokenMs.mean) },
   { header: 'ITL p50 ms', cell: (r) => ms(r.interTokenMs.p50) },

@@ -1,6 +1,7 @@
 import type { BackendAgreement, CompareRecord, Divergence } from '../../engine/compare/compare-record.ts';
 import { gateFailureLine } from '../../engine/compare/gates.ts';
 import { earliestDivergence, METRIC_SECTIONS, sci } from './compare-fields.ts';
+import { describeGraph } from './describe-graph.ts';
 import type { Plot, PlotLimit, ReportBlock, ReportDocument } from './document.ts';
 
 /** What the numbers mean, printed under the tables (README "Comparing backends" says more). */
@@ -52,7 +53,7 @@ function contextLines(record: CompareRecord): string[] {
   const m = record.machine;
   const positions = record.backends[0]?.summary.positions ?? 0;
   return [
-    `model ${record.model.name} (${record.model.path})`,
+    `model ${record.model.name} (${record.model.path}); graph ${describeGraph(record.model.graph)}`,
     `reference ${describe(record.reference)}`,
     ...record.backends.map((a) => `backend ${describe(a.backend)}`),
     `${record.prompts.length} prompts, up to ${record.maxNewTokens} greedy tokens each: ${positions} teacher-forced positions per backend`,

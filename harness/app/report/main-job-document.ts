@@ -9,6 +9,7 @@ import {
 } from '../main-job/main-job-record.ts';
 import { gateLimitLines } from './compare-blocks.ts';
 import { sci } from './compare-fields.ts';
+import { describeGraph } from './describe-graph.ts';
 import { footnoteRef, type Plot, type ReportBlock, type ReportDocument } from './document.ts';
 
 /** Golden failures listed per backend in the notes; the rest are in `decode-harness check`. */
@@ -129,7 +130,7 @@ function contextLines(record: MainJobRecord): string[] {
   const m = record.machine;
   const { options } = record;
   return [
-    `model ${record.model.name} (${record.model.path}); reference ${record.referenceId}; ${record.createdAt}`,
+    `model ${record.model.name} (${record.model.path}); graph ${describeGraph(record.model.graph)}; reference ${record.referenceId}; ${record.createdAt}`,
     `machine: ${m.cpuModel}, ${m.logicalCores} cores, ${m.memoryGiB} GiB, ${m.os}, node ${m.node}, commit ${m.gitCommit ?? 'n/a'}`,
     `backends: ${options.backends.join(', ')}; required: ${options.required.join(', ') || 'none'}; ` +
       `goldens on software adapters: ${options.full ? 'all (--full)' : 'representative subset (--full runs all)'}`,

@@ -1,5 +1,6 @@
 import type { BackendInfo } from '../../core/backend/contract.ts';
 import type { MachineRecord } from '../../core/machine.ts';
+import type { OnnxDtype } from '../../core/model/onnx-variants.ts';
 import type { Summary } from '../../core/statistics.ts';
 import type { Strategy } from '../decode/generation-config.ts';
 import type { BandwidthProbe } from './bandwidth-probe.ts';
@@ -49,10 +50,12 @@ export interface BenchModel {
   readonly name: string;
   readonly path: string;
   readonly modelType: string;
-  /** sha256 over config.json, onnx/model.onnx and model.safetensors, in that order. */
+  /** The model's identity (engine/model/model-identity.ts): the files that decide its logits. */
   readonly sha256: string;
   readonly parameters: number;
-  /** model.safetensors bytes (llama-bench's "size"). */
+  /** The graph that ran on the ONNX backends; absent in reports written before variants existed. */
+  readonly graph?: { readonly file: string; readonly dtype: OnnxDtype | null; readonly sha256: string };
+  /** The graph file's bytes (llama-bench's "size"; before variants: model.safetensors' bytes). */
   readonly sizeBytes: number;
 }
 

@@ -1,8 +1,9 @@
 import type { BackendFactory } from '../../core/backend/contract.ts';
-import { UsageError } from '../../core/errors.ts';
+import { BackendUnavailable, UsageError } from '../../core/errors.ts';
 import { machineRecord } from '../../core/machine.ts';
 import { maxPositions } from '../../core/model/model-config.ts';
 import type { ModelDir } from '../../core/model/model-dir.ts';
+import type { GraphChoice } from '../model/select-graph.ts';
 import { type BandwidthProbe, probeBandwidth } from './bandwidth-probe.ts';
 import { benchBackend } from './bench-backend.ts';
 import { benchModelOf, loadBenchModel } from './bench-model.ts';
@@ -15,8 +16,10 @@ export interface BenchRequest {
   readonly models: readonly string[];
   /** The backends to time (registry factories; tests pass unregistered ones). */
   readonly backends: readonly BackendFactory[];
-  /** The float64 reference the conformance gate checks each backend against. */
-  readonly reference: BackendFactory;
+  /** Which graph of each model to run (--dtype / --onnx). */
+  readonly graph?: GraphChoice;
+  /** The reference the conformance gate checks each backend against on a model (the registry's default). */
+  readonly reference: (model: ModelDir) => BackendFactory;
   readonly settings: BenchSettings;
   /** Run the conformance suite even where a cached pass exists. */
   readonly recheck: boolean;
@@ -32,7 +35,7 @@ export async function runBench(request: BenchRequest, progress: Progress): Promi
   // Every model loaded and sized before any timing: a prompt that cannot fit is bad usage.
   const models: ModelDir[] = [];
   for (const spec of request.models) {
-    const model = await loadBenchModel(spec, (line) => progress.status(line));
+    const model = await loadBenchModel(spec, request.graph ?? {}, (line) => progress.status(line));
     const { promptTokens, newTokens } = request.settings;
     const positions = maxPositions(model.config);
     if (promptTokens + newTokens > positions) {
@@ -54,7 +57,7 @@ export async function runBench(request: BenchRequest, progress: Progress): Promi
     progress.status(`${model.name}: hashing the model files`);
     const benchModel = await benchModelOf(model);
     const gate = new ConformanceGate(model, benchModel.sha256, {
-      reference: request.reference,
+      reference: request.reference(model),
       recheck: request.recheck,
     });
     try {
@@ -93,6 +96,13 @@ export async function runBench(request: BenchRequest, progress: Progress): Promi
             `${backendId} on ${model.name}: ${ran.prefill.test} ${ran.prefill.tokensPerSec.mean.toFixed(1)} t/s, ${ran.decode.test} ${ran.decode.tokensPerSec.mean.toFixed(1)} t/s`,
           );
         } catch (error) {
+          // A backend that cannot compute this graph (ts:* on a q4 variant, a fallen-back op) is unavailable for it.
+          if (error instanceof BackendUnavailable && error.backendId === backendId) {
+            const reason = `${error.reason}; ${error.fix}`;
+            progress.note(`${backendId} on ${model.name}: unavailable (${reason})`);
+            results.push({ status: 'unavailable', model: benchModel, backendId, reason });
+            continue;
+          }
           const reason = error instanceof Error ? error.message : String(error);
           progress.note(`${backendId} on ${model.name}: error: ${reason}`);
           results.push({ status: 'error', model: benchModel, backendId, reason });

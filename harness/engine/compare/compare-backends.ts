@@ -22,7 +22,7 @@ import { teacherForced } from './teacher-forced-logits.ts';
 const DIVERGENCE_TOP_K = 5;
 
 export interface CompareInput {
-  readonly model: { readonly name: string; readonly path: string };
+  readonly model: CompareRecord['model'];
   readonly reference: LogitsSource;
   /** The backends measured against the reference; distinct ids, the reference not among them. */
   readonly backends: readonly LogitsSource[];

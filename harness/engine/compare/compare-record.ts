@@ -1,5 +1,6 @@
 import type { BackendInfo } from '../../core/backend/contract.ts';
 import type { MachineRecord } from '../../core/machine.ts';
+import type { ModelIdentity } from '../model/model-identity.ts';
 
 export const COMPARE_SCHEMA = 'decode-harness/compare@1';
 
@@ -11,7 +12,7 @@ export interface CompareRecord {
   readonly schema: typeof COMPARE_SCHEMA;
   readonly createdAt: string;
   readonly machine: MachineRecord;
-  readonly model: { readonly name: string; readonly path: string };
+  readonly model: { readonly name: string; readonly path: string; readonly graph: ModelIdentity['graph'] };
   readonly reference: BackendInfo;
   /** Greedy budget of the reference continuation (teacher-forced steps per prompt, at most). */
   readonly maxNewTokens: number;

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { UsageError } from '../../core/errors.ts';
 import { writeFileAtomic } from '../../core/io/atomic-write.ts';
+import type { OnnxGraphFile } from '../../core/model/model-dir.ts';
 import { projectPath } from '../../core/project-root.ts';
 import { assertRegularFile } from '../../core/regular-file.ts';
 import { stringifyForReview } from './golden-json.ts';
@@ -13,9 +14,14 @@ const GOLDEN_ROOT = projectPath('fixtures', 'golden');
 /** The committed case list every model's goldens are recorded from. */
 export const DEFAULT_CASE_LIST = join(GOLDEN_ROOT, 'cases.json');
 
-/** fixtures/golden/<model name>/: one directory per model, one file per case. */
-export function defaultGoldenDir(modelName: string): string {
-  return join(GOLDEN_ROOT, modelName);
+/**
+ * fixtures/golden/<model name>/ for the model's plain graph, fixtures/golden/<model name>/<dtype>/
+ * for a variant (…/q4/), …/<file stem>/ for a graph given by --onnx: one directory per graph, one
+ * file per case.
+ */
+export function defaultGoldenDir(modelName: string, graph?: OnnxGraphFile): string {
+  if (graph === undefined || graph.dtype === 'fp32') return join(GOLDEN_ROOT, modelName);
+  return join(GOLDEN_ROOT, modelName, graph.dtype ?? basename(graph.file, '.onnx'));
 }
 
 export function goldenPath(dir: string, id: string): string {

@@ -2,9 +2,10 @@ import { existsSync } from 'node:fs';
 import { HarnessError } from '../../core/errors.ts';
 import type { ModelDir } from '../../core/model/model-dir.ts';
 import type { TextOf } from '../decode/stopping.ts';
+import type { FileIdentity } from '../model/model-identity.ts';
+import { graphFlags } from '../model/select-graph.ts';
 import type { BackendCheck } from './check-result.ts';
 import { defaultGoldenDir, type GoldenFile, readGoldenDir } from './golden-dir.ts';
-import { modelIdentity } from './model-identity.ts';
 import { assertGoldensMatchModel, textOfFor } from './run-check.ts';
 import type { GoldenSelection } from './software-adapter-subset.ts';
 
@@ -24,17 +25,17 @@ export type ModelGoldens =
  * none committed is a note, not a failure; goldens that do not load or belong to other weights are
  * unusable, which fails the job with the reason (re-record).
  */
-export async function loadModelGoldens(model: ModelDir): Promise<ModelGoldens> {
-  const dir = defaultGoldenDir(model.name);
+export async function loadModelGoldens(model: ModelDir, identity: FileIdentity): Promise<ModelGoldens> {
+  const dir = defaultGoldenDir(model.name, model.graph);
   if (!existsSync(dir)) {
     return {
       status: 'none',
-      reason: `no goldens in ${dir}; record them with \`decode-harness record --model ${model.name}\``,
+      reason: `no goldens in ${dir}; record them with \`decode-harness record --model ${model.name}${graphFlags(model.graph)}\``,
     };
   }
   try {
     const goldens = readGoldenDir(dir, model.name);
-    assertGoldensMatchModel(goldens, await modelIdentity(model), model.name);
+    assertGoldensMatchModel(goldens, identity, model.name);
     const textOf = await textOfFor(model, goldens);
     return { status: 'ready', dir, goldens, ...(textOf ? { textOf } : {}) };
   } catch (error) {

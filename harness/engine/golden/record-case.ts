@@ -2,11 +2,11 @@ import type { LogitsSource } from '../../core/backend/contract.ts';
 import { decode } from '../decode/decode.ts';
 import type { DecodeResult, SequenceResult } from '../decode/decode-result.ts';
 import type { GenerationConfig } from '../decode/generation-config.ts';
+import type { FileIdentity } from '../model/model-identity.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
 import { beamMargins, greedyMargins, rankMargin } from './decision-margins.ts';
 import { GOLDEN_SCHEMA, type Golden, type GoldenSequence } from './golden-schema.ts';
 import { goldenTolerances } from './golden-tolerances.ts';
-import type { ModelIdentity } from './model-identity.ts';
 
 /** [id, logprob] candidates a golden keeps per step: enough to compare a distribution's head. */
 export const GOLDEN_TOP_K = 5;
@@ -26,7 +26,7 @@ export interface CaseToRecord {
 export async function recordCase(
   reference: LogitsSource,
   tokenizer: Tokenizer,
-  model: ModelIdentity,
+  model: FileIdentity,
   toRecord: CaseToRecord,
   provenance: Golden['provenance'],
 ): Promise<Golden> {

@@ -3,11 +3,11 @@ import { openBackend } from '../../core/backend/open-backend.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { ModelDir } from '../../core/model/model-dir.ts';
 import type { TextOf } from '../decode/stopping.ts';
+import { type FileIdentity, modelIdentity } from '../model/model-identity.ts';
 import { loadTokenizer } from '../model/tokenizer.ts';
 import { checkCase } from './check-case.ts';
 import { type BackendCheck, type CaseOutcome, CHECK_SCHEMA, type CheckReport } from './check-result.ts';
 import type { GoldenFile } from './golden-dir.ts';
-import { type ModelIdentity, modelIdentity } from './model-identity.ts';
 
 /**
  * Refuse goldens recorded on other weights: their tokens would mismatch for a reason no tolerance
@@ -15,7 +15,7 @@ import { type ModelIdentity, modelIdentity } from './model-identity.ts';
  */
 export function assertGoldensMatchModel(
   goldens: readonly GoldenFile[],
-  identity: ModelIdentity,
+  identity: FileIdentity,
   modelArg: string,
 ): void {
   for (const { file, golden } of goldens) {

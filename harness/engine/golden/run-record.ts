@@ -5,12 +5,12 @@ import type { ModelDir } from '../../core/model/model-dir.ts';
 import type { ConfigLayer } from '../decode/resolve-generation-config.ts';
 import { fileLabel, resolveGenerationConfig } from '../decode/resolve-generation-config.ts';
 import { eosTokenIds } from '../model/eos-token-ids.ts';
+import type { FileIdentity } from '../model/model-identity.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
 import type { GoldenCaseDef } from './case-list.ts';
 import { diffGolden } from './golden-diff.ts';
 import { goldenPath, readGoldenFile, writeGoldenFile } from './golden-dir.ts';
 import type { Golden } from './golden-schema.ts';
-import type { ModelIdentity } from './model-identity.ts';
 import { recordCase } from './record-case.ts';
 
 /** What happened to one case: written fresh, same as committed, or changed (written only if accepted). */
@@ -32,7 +32,7 @@ export interface RecordOutcome {
 
 export interface RecordRun {
   readonly model: ModelDir;
-  readonly identity: ModelIdentity;
+  readonly identity: FileIdentity;
   readonly tokenizer: Tokenizer;
   /** The reference backend: goldens are only ever recorded from it. */
   readonly reference: LogitsSource;

@@ -6,6 +6,7 @@ import type { ModelDir } from '../../core/model/model-dir.ts';
 import { checkWeightsMatchConfig } from '../../core/model/parameter-layout.ts';
 import { readSafetensorsSpecs } from '../../core/model/safetensors.ts';
 import { assertRegularFile } from '../../core/regular-file.ts';
+import { type GraphChoice, listGraphVariants, selectGraph } from './select-graph.ts';
 
 /** Every file a model dir needs, with how a user gets it (messages quote this). */
 const REQUIRED_FILES: readonly (readonly [file: string, howToGet: string])[] = [
@@ -16,16 +17,16 @@ const REQUIRED_FILES: readonly (readonly [file: string, howToGet: string])[] = [
   ],
   ['tokenizer.json', 'save the fast tokenizer with AutoTokenizer.from_pretrained(...).save_pretrained(dir)'],
   ['tokenizer_config.json', 'it is written next to tokenizer.json by tokenizer.save_pretrained(dir)'],
-  [
-    'onnx/model.onnx',
-    'export with `optimum-cli export onnx --task text-generation-with-past --model <model> <out>` ' +
-      'and move model.onnx into onnx/',
-  ],
-  ['model.safetensors', 'save it with model.save_pretrained(dir) (safetensors is the default)'],
 ];
 
-/** Validate a model directory in the Hugging Face layout (see model-dir.ts) and read it. */
-export function readModelDir(dir: string, name: string): ModelDir {
+const SAFETENSORS_ADVICE =
+  'save it with model.save_pretrained(dir) (safetensors is the default), or remove it';
+
+/**
+ * Validate a model directory in the Hugging Face layout (see model-dir.ts) and read it, with the
+ * graph `choice` names (default: config.json's transformers.js dtype, else fp32).
+ */
+export function readModelDir(dir: string, name: string, choice: GraphChoice = {}): ModelDir {
   const missing = REQUIRED_FILES.filter(([file]) => !existsSync(join(dir, file)));
   if (missing.length > 0) {
     throw new ModelDirError(
@@ -37,7 +38,8 @@ export function readModelDir(dir: string, name: string): ModelDir {
     assertRegularFile(join(dir, file), 'model file', `${file}: ${howToGet}`, ModelDirError);
   }
   const configPath = join(dir, 'config.json');
-  const config = parseModelConfig(readJson(configPath), configPath);
+  const rawConfig = readJson(configPath);
+  const config = parseModelConfig(rawConfig, configPath);
   const generationConfigPath = join(dir, 'generation_config.json');
   const generationConfig = readJson(generationConfigPath);
   if (typeof generationConfig !== 'object' || generationConfig === null || Array.isArray(generationConfig)) {
@@ -47,14 +49,30 @@ export function readModelDir(dir: string, name: string): ModelDir {
   readJson(join(dir, 'tokenizer.json'));
   readJson(join(dir, 'tokenizer_config.json'));
 
-  const safetensorsPath = join(dir, 'model.safetensors');
-  checkWeightsMatchConfig(config, readSafetensorsSpecs(safetensorsPath), safetensorsPath);
+  const variants = listGraphVariants(dir);
+  const transformersJsConfig = (rawConfig as Record<string, unknown>)['transformers.js_config'];
+  const graph = selectGraph(dir, variants, transformersJsConfig, choice);
+
+  let safetensorsPath: string | null = join(dir, 'model.safetensors');
+  if (existsSync(safetensorsPath)) {
+    assertRegularFile(
+      safetensorsPath,
+      'model file',
+      `model.safetensors: ${SAFETENSORS_ADVICE}`,
+      ModelDirError,
+    );
+    checkWeightsMatchConfig(config, readSafetensorsSpecs(safetensorsPath), safetensorsPath);
+  } else {
+    safetensorsPath = null;
+  }
   return {
     path: dir,
     name,
     config,
     generationConfig: generationConfig as Record<string, unknown>,
-    onnxPath: join(dir, 'onnx', 'model.onnx'),
+    graph,
+    onnxPath: join(dir, graph.file),
+    variants,
     safetensorsPath,
   };
 }

@@ -16,13 +16,14 @@ import { renderHtml } from '../../report/render-html.ts';
 import { renderMarkdown } from '../../report/render-markdown.ts';
 import { renderText } from '../../report/render-text.ts';
 import { COMMON_OPTIONS, intOption, parseCommandArgs } from '../args.ts';
+import { GRAPH_OPTIONS, GRAPH_OPTIONS_HELP, graphChoice } from '../graph-options.ts';
 import { runBenchCompare } from './bench-compare.ts';
 import { runBenchMicro } from './bench-micro.ts';
 import { runBenchTargets } from './bench-targets.ts';
 
 const REPORTS_DIR = projectPath('reports');
 
-const HELP = `decode-harness bench [--model M[,M…]] [--backends ID,ID|all (ort-node:cpu)] [bench options] [--out DIR] [--json|--md|--csv]
+const HELP = `decode-harness bench [--model M[,M…]] [--dtype D | --onnx FILE] [--backends ID,ID|all (ort-node:cpu)] [bench options] [--out DIR] [--json|--md|--csv]
 decode-harness bench compare A.json B.json [--fail-if-slower PCT] [--json]
 decode-harness bench micro      tinybench micro-benchmarks: ts:f32 kernels vs naive twins, processor chain
 decode-harness bench targets    the performance targets table (what \`npm run bench\` prints)
@@ -44,7 +45,9 @@ as refused, with the failing checks.
                    repetition penalty ${BENCH_SAMPLING.repetitionPenalty}, seed 42     --num-beams N   beam width (4)
   --recheck        run the conformance suite even when a cached pass exists
   --out DIR        write bench.json, bench.md, bench.csv and bench.html there (default reports/)
-  --json | --md | --csv   print that format on stdout instead of the table (progress stays on stderr)`;
+  --json | --md | --csv   print that format on stdout instead of the table (progress stays on stderr)
+${GRAPH_OPTIONS_HELP}
+                 (of every --model; a shape model has only its fp32 graph)`;
 
 const SUBCOMMANDS: Record<string, (argv: readonly string[]) => Promise<number>> = {
   compare: runBenchCompare,
@@ -58,6 +61,7 @@ export async function runBenchCommand(argv: readonly string[]): Promise<number> 
   if (sub) return sub(rest);
   const { values } = parseCommandArgs('bench', argv, {
     ...COMMON_OPTIONS,
+    ...GRAPH_OPTIONS,
     model: { type: 'string', default: 'tiny-gpt2' },
     backends: { type: 'string', default: 'ort-node:cpu' },
     'prompt-tokens': { type: 'string' },
@@ -94,7 +98,8 @@ export async function runBenchCommand(argv: readonly string[]): Promise<number> 
       models,
       backends: (await resolveBackendIds(values.backends ?? 'ort-node:cpu')).map(backendFactory),
       settings,
-      reference: referenceFactory(),
+      graph: graphChoice(values),
+      reference: referenceFactory,
       recheck: values.recheck ?? false,
     },
     stderrProgress(),

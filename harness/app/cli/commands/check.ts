@@ -10,21 +10,24 @@ import { renderJunit } from '../../report/junit.ts';
 import { renderMarkdown } from '../../report/render-markdown.ts';
 import { renderText } from '../../report/render-text.ts';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args.ts';
+import { GRAPH_OPTIONS, GRAPH_OPTIONS_HELP, graphChoice } from '../graph-options.ts';
 
-const HELP = `decode-harness check [--model DIR|NAME] [--backends ID,ID|all] [--golden DIR] [--junit FILE] [--json|--md]
-Runs every golden of --golden (default fixtures/golden/<model name>/) on each backend (default: all
-available). A case passes when its tokens equal the golden's, or part at a decision the golden
+const HELP = `decode-harness check [--model DIR|NAME] [--dtype D | --onnx FILE] [--backends ID,ID|all] [--golden DIR] [--junit FILE] [--json|--md]
+Runs every golden of --golden (default fixtures/golden/<model name>/, …/<dtype>/ for a variant) on
+each backend (default: all available). A case passes when its tokens equal the golden's, or part at a decision the golden
 recorded as within float noise (labelled near-tie or cdf-boundary), and the teacher-forced logprobs
 along the golden path stay within the golden's tolerance for the backend's dtype.
 --json prints one schema-tagged object (decode-harness/check@1); --md prints the report as Markdown
 (for a CI job summary: >> "$GITHUB_STEP_SUMMARY"); --junit FILE writes JUnit XML
 (one testsuite per backend, one testcase per case).
-Exit 0 all pass, 1 a mismatch, 2 bad usage or input (no goldens, goldens of another model).`;
+Exit 0 all pass, 1 a mismatch, 2 bad usage or input (no goldens, goldens of another model).
+${GRAPH_OPTIONS_HELP}`;
 
 export async function runCheckCommand(argv: readonly string[]): Promise<number> {
   const { values } = parseCommandArgs('check', argv, {
     ...COMMON_OPTIONS,
     model: { type: 'string', default: 'tiny-gpt2' },
+    ...GRAPH_OPTIONS,
     backends: { type: 'string', default: 'all' },
     golden: { type: 'string' },
     junit: { type: 'string' },
@@ -37,8 +40,8 @@ export async function runCheckCommand(argv: readonly string[]): Promise<number> 
   if (values.json && values.md) throw new UsageError('--json and --md both print on stdout; pick one');
   if (values.junit !== undefined) checkOutputFile('--junit', values.junit);
   const modelArg = values.model ?? 'tiny-gpt2';
-  const model = await loadModelDir(modelArg);
-  const goldenDir = values.golden ?? defaultGoldenDir(model.name);
+  const model = await loadModelDir(modelArg, graphChoice(values));
+  const goldenDir = values.golden ?? defaultGoldenDir(model.name, model.graph);
   const goldens = readGoldenDir(goldenDir, modelArg);
   const backendList = values.backends ?? 'all';
   const backendIds = await resolveBackendIds(backendList);

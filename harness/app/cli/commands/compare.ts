@@ -9,18 +9,20 @@ import { GATES, gateFailureLine, gateLimits, parseGateOverrides } from '../../..
 import { DEFAULT_COMPARE_PROMPTS, readPromptFile } from '../../../engine/compare/prompt-set.ts';
 import { checkLengths } from '../../../engine/decode/lengths.ts';
 import { eosTokenIds } from '../../../engine/model/eos-token-ids.ts';
+import { modelIdentity } from '../../../engine/model/model-identity.ts';
 import { loadTokenizer } from '../../../engine/model/tokenizer.ts';
 import { loadModelDir } from '../../../engine/model-gen/load-model-dir.ts';
-import { backendFactory, createBackend, REFERENCE_BACKEND_ID, resolveBackendIds } from '../../registry.ts';
+import { backendFactory, createBackend, referenceIdFor, resolveBackendIds } from '../../registry.ts';
 import { compareDocument } from '../../report/compare-blocks.ts';
 import { renderHtml } from '../../report/render-html.ts';
 import { renderMarkdown } from '../../report/render-markdown.ts';
 import { renderText } from '../../report/render-text.ts';
 import { COMMON_OPTIONS, intOption, parseCommandArgs, requireOption } from '../args.ts';
+import { GRAPH_OPTIONS, GRAPH_OPTIONS_HELP, graphChoice } from '../graph-options.ts';
 
 const DEFAULT_MAX_NEW_TOKENS = 32;
 
-const HELP = `decode-harness compare --backends ID,ID[,…] [--model DIR|NAME] [--reference ID (default ${REFERENCE_BACKEND_ID})]
+const HELP = `decode-harness compare --backends ID,ID[,…] [--model DIR|NAME] [--dtype D | --onnx FILE] [--reference ID]
                        [--prompts FILE] [--max-new-tokens N (default ${DEFAULT_MAX_NEW_TOKENS})] [--out DIR] [--json]
                        [--max-mean-kld X] [--min-same-top-p PCT] [--max-abs-logit-diff X]
 Do my backends agree on logits? Every backend is teacher-forced along the reference's greedy
@@ -28,9 +30,11 @@ continuation of each prompt and scored per step against it (KLD, Δp, Same top p
 named as llama.cpp's perplexity --kl-divergence prints them); then each runs greedy on its own and
 the first step where it leaves the reference is labelled near-tie or divergence.
   --backends     the backends to measure (\`all\`: every available one); the reference always runs
+  --reference    default ts:f64 where model.safetensors holds the graph's weights, else ort-node:cpu
   --prompts      a text file, one prompt per line, or a .json array of strings (default: 8 built-in prompts)
   --out DIR      also write compare.json, compare.md and compare.html (per-step plots) into DIR
   --json         print one decode-harness/compare@1 object on stdout and nothing else there
+${GRAPH_OPTIONS_HELP}
 Gates (exit 1 when one fails) default to the float noise of the pair's less precise dtype,
 e.g. for float32: ${defaultGatesText('float32')} (README "Comparing backends").`;
 
@@ -42,6 +46,7 @@ function defaultGatesText(dtype: ComputeDtype): string {
 export async function runCompare(argv: readonly string[]): Promise<number> {
   const { values } = parseCommandArgs('compare', argv, {
     ...COMMON_OPTIONS,
+    ...GRAPH_OPTIONS,
     model: { type: 'string', default: 'tiny-gpt2' },
     backends: { type: 'string' },
     reference: { type: 'string' },
@@ -58,12 +63,13 @@ export async function runCompare(argv: readonly string[]): Promise<number> {
   }
   // Everything a user can get wrong is checked before any backend starts.
   if (values.out !== undefined) checkOutputDir('--out', values.out);
-  const referenceId = values.reference ?? REFERENCE_BACKEND_ID;
-  backendFactory(referenceId);
-  const backendIds = await comparedIds(requireOption('compare', 'backends', values.backends), referenceId);
+  if (values.reference !== undefined) backendFactory(values.reference);
+  const backendList = requireOption('compare', 'backends', values.backends);
   const gates = parseGateOverrides(values);
   const texts = values.prompts === undefined ? [...DEFAULT_COMPARE_PROMPTS] : readPromptFile(values.prompts);
-  const model = await loadModelDir(values.model ?? 'tiny-gpt2');
+  const model = await loadModelDir(values.model ?? 'tiny-gpt2', graphChoice(values));
+  const referenceId = values.reference ?? referenceIdFor(model);
+  const backendIds = await comparedIds(backendList, referenceId);
   const positions = maxPositions(model.config);
   const maxNewTokens = intOption(
     'max-new-tokens',
@@ -87,7 +93,7 @@ export async function runCompare(argv: readonly string[]): Promise<number> {
     for (const id of [referenceId, ...backendIds]) opened.push(await createBackend(id, model));
     const [reference, ...backends] = opened as [LogitsSource, ...LogitsSource[]];
     const record = await compareBackends({
-      model: { name: model.name, path: model.path },
+      model: { name: model.name, path: model.path, graph: (await modelIdentity(model)).graph },
       reference,
       backends,
       prompts,

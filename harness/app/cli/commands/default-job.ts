@@ -11,10 +11,12 @@ import { renderHtml } from '../../report/render-html.ts';
 import { renderMarkdown } from '../../report/render-markdown.ts';
 import { renderText } from '../../report/render-text.ts';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args.ts';
+import { GRAPH_OPTIONS, GRAPH_OPTIONS_HELP, graphChoice } from '../graph-options.ts';
 
-const HELP = `decode-harness [--model DIR|NAME] [--backends ID,ID|all] [--require ID,ID|all] [--full] [--out DIR] [--json]
+const HELP = `decode-harness [--model DIR|NAME] [--dtype D | --onnx FILE] [--backends ID,ID|all] [--require ID,ID|all] [--full] [--out DIR] [--json]
 The main job: every backend on the model (default: the embedded tiny-gpt2) through the conformance
-suite, greedy agreement with the ts:f64 reference, the model's golden cases and a quick timing.
+suite, greedy agreement with the reference (ts:f64 where model.safetensors holds the graph's weights,
+else ort-node:cpu), the graph's golden cases and a quick timing.
 Writes latest.json, latest.md and latest.html into --out (default reports/).
 
   --backends ID,ID|all  which backends to run (default all: every registered backend; those that
@@ -23,6 +25,7 @@ Writes latest.json, latest.md and latest.html into --out (default reports/).
                         the job exit 1 (default none)
   --full                every golden case on software GPU adapters too (SwiftShader: ~0.5 s a
                         step), instead of the representative subset (greedy, top-p, beam 2, beam 4)
+${GRAPH_OPTIONS_HELP}
 Exit 1 when a backend that ran failed or a required backend did not pass; 2 on bad input.`;
 
 const REPORTS_DIR = projectPath('reports');
@@ -30,6 +33,7 @@ const REPORTS_DIR = projectPath('reports');
 export async function runDefaultJob(argv: readonly string[]): Promise<number> {
   const { values } = parseCommandArgs('', argv, {
     ...COMMON_OPTIONS,
+    ...GRAPH_OPTIONS,
     model: { type: 'string', default: 'tiny-gpt2' },
     backends: { type: 'string' },
     require: { type: 'string' },
@@ -48,7 +52,12 @@ export async function runDefaultJob(argv: readonly string[]): Promise<number> {
   );
   const out = checkOutputDir('--out', values.out ?? REPORTS_DIR);
   const progress = (line: string) => process.stderr.write(`… ${line}\n`);
-  const record = await runMainJob({ model: values.model ?? 'tiny-gpt2', options, onProgress: progress });
+  const record = await runMainJob({
+    model: values.model ?? 'tiny-gpt2',
+    graph: graphChoice(values),
+    options,
+    onProgress: progress,
+  });
   const doc = mainJobDocument(record);
   writeFilesAtomic(out, {
     'latest.json': `${JSON.stringify(record, null, 2)}\n`,

@@ -3,10 +3,13 @@ import { COMMON_OPTIONS, parseCommandArgs } from '../args.ts';
 import { DECODE_OPTIONS, DECODE_OPTIONS_HELP, generationConfigFrom } from '../decode-options.ts';
 import { openDecodeSession, SESSION_OPTIONS } from '../decode-session.ts';
 import { GENERATE_SCHEMA, generationJson } from '../generation-json.ts';
+import { GRAPH_OPTIONS_HELP } from '../graph-options.ts';
 
-const HELP = `decode-harness generate --prompt TEXT [--model DIR|NAME] [--backend ID] [--threads N] [decode options] [--json]
+const HELP = `decode-harness generate --prompt TEXT [--model DIR|NAME] [--dtype D | --onnx FILE] [--backend ID] [--threads N] [decode options] [--json]
 Prints the prompt's continuation (every returned sequence, best first).
 --json prints one schema-tagged object (${GENERATE_SCHEMA}) on stdout.
+
+${GRAPH_OPTIONS_HELP}
 
 ${DECODE_OPTIONS_HELP}`;
 

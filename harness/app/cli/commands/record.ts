@@ -1,22 +1,30 @@
 import { checkOutputDir } from '../../../core/io/output-paths.ts';
 import { loadCaseList } from '../../../engine/golden/case-list.ts';
 import { DEFAULT_CASE_LIST, defaultGoldenDir } from '../../../engine/golden/golden-dir.ts';
-import { modelIdentity } from '../../../engine/golden/model-identity.ts';
 import { goldenProvenance } from '../../../engine/golden/provenance.ts';
 import { type RecordedCase, runRecord } from '../../../engine/golden/run-record.ts';
+import { modelIdentity } from '../../../engine/model/model-identity.ts';
 import { loadTokenizer } from '../../../engine/model/tokenizer.ts';
 import { loadModelDir } from '../../../engine/model-gen/load-model-dir.ts';
-import { createBackend, REFERENCE_BACKEND_ID } from '../../registry.ts';
+import {
+  createBackend,
+  GRAPH_REFERENCE_BACKEND_ID,
+  REFERENCE_BACKEND_ID,
+  referenceIdFor,
+} from '../../registry.ts';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args.ts';
+import { GRAPH_OPTIONS, GRAPH_OPTIONS_HELP, graphChoice } from '../graph-options.ts';
 
-const HELP = `decode-harness record [--model DIR|NAME] [--golden DIR] [--cases FILE] [--yes]
-Runs every case of the case list on the reference backend (${REFERENCE_BACKEND_ID}) and writes one golden
-file per case into --golden (default fixtures/golden/<model name>/). The case list (default
+const HELP = `decode-harness record [--model DIR|NAME] [--dtype D | --onnx FILE] [--golden DIR] [--cases FILE] [--yes]
+Runs every case of the case list on the reference backend (${REFERENCE_BACKEND_ID}; ${GRAPH_REFERENCE_BACKEND_ID} on the graph
+itself where ${REFERENCE_BACKEND_ID} cannot compute it: a variant, an ONNX-only dir) and writes one golden file per case
+into --golden (default fixtures/golden/<model name>/, …/<dtype>/ for a variant). The case list (default
 fixtures/golden/cases.json) is shared by every model. Goldens are never hand-edited.
 
 A golden that already exists is compared with the fresh recording (provenance aside): unchanged
 files are left alone; a changed one is written only with --yes, otherwise its diff is printed and
-the command exits 1. Writes are atomic (temp file + rename).`;
+the command exits 1. Writes are atomic (temp file + rename).
+${GRAPH_OPTIONS_HELP}`;
 
 const STATUS_TEXT: Record<RecordedCase['status'], string> = {
   new: 'written (new)',
@@ -30,6 +38,7 @@ export async function runRecordCommand(argv: readonly string[]): Promise<number>
     help: COMMON_OPTIONS.help,
     verbose: COMMON_OPTIONS.verbose,
     model: { type: 'string', default: 'tiny-gpt2' },
+    ...GRAPH_OPTIONS,
     golden: { type: 'string' },
     cases: { type: 'string' },
     yes: { type: 'boolean' },
@@ -41,9 +50,10 @@ export async function runRecordCommand(argv: readonly string[]): Promise<number>
   if (values.golden !== undefined) checkOutputDir('--golden', values.golden);
   const modelArg = values.model ?? 'tiny-gpt2';
   const cases = loadCaseList(values.cases ?? DEFAULT_CASE_LIST);
-  const model = await loadModelDir(modelArg);
-  const goldenDir = values.golden ?? defaultGoldenDir(model.name);
-  const reference = await createBackend(REFERENCE_BACKEND_ID, model);
+  const model = await loadModelDir(modelArg, graphChoice(values));
+  const goldenDir = values.golden ?? defaultGoldenDir(model.name, model.graph);
+  const referenceId = referenceIdFor(model);
+  const reference = await createBackend(referenceId, model);
   try {
     const outcome = await runRecord({
       model,
@@ -66,7 +76,7 @@ export async function runRecordCommand(argv: readonly string[]): Promise<number>
     }
     const count = (status: RecordedCase['status']) => outcome.cases.filter((c) => c.status === status).length;
     process.stdout.write(
-      `${outcome.cases.length} cases for ${model.name} on ${REFERENCE_BACKEND_ID} into ${goldenDir}: ` +
+      `${outcome.cases.length} cases for ${model.name} (${model.graph.file}) on ${referenceId} into ${goldenDir}: ` +
         `${count('new')} new, ${count('unchanged')} unchanged, ${count('accepted')} changed and written, ` +
         `${count('changed')} changed and not written\n`,
     );

@@ -6,11 +6,14 @@ import { COMMON_OPTIONS, intOption, parseCommandArgs } from '../args.ts';
 import { DECODE_OPTIONS, DECODE_OPTIONS_HELP, generationConfigFrom } from '../decode-options.ts';
 import { type DecodeSession, openDecodeSession, SESSION_OPTIONS } from '../decode-session.ts';
 import { generationJson, markedTokens } from '../generation-json.ts';
+import { GRAPH_OPTIONS_HELP } from '../graph-options.ts';
 
-const HELP = `decode-harness trace --prompt TEXT [--model DIR|NAME] [--backend ID] [--top N (10)] [decode options] [--json]
+const HELP = `decode-harness trace --prompt TEXT [--model DIR|NAME] [--dtype D | --onnx FILE] [--backend ID] [--top N (10)] [decode options] [--json]
 Shows the token document fed to the model, then per step the next-token table of the raw distribution
 (rank, id, token, probability, cumulative probability, logprob), the coin drawn when sampling, the
 candidates kept and dropped in beam search, and the total logprob of the continuation.
+
+${GRAPH_OPTIONS_HELP}
 
 ${DECODE_OPTIONS_HELP}`;
 
