@@ -44,6 +44,8 @@ const EMBEDDED_MODELS: Readonly<Record<string, GeneratedModel>> = {
     config: TINY_GPT2_CONFIG,
     seed: 42,
     scales: DEFAULT_GPT2_SCALES,
+    // As onnx-community repositories ship them: onnx/model_quantized.onnx, model_q4.onnx, model_q4f16.onnx.
+    variants: ['q8', 'q4', 'q4f16'],
   },
   /**
    * tiny-gpt2 in half precision: the same weights rounded to float16, stored as F16 in

@@ -3,6 +3,7 @@ import { roundToFloat16 } from '../../core/model/float16.ts';
 import type { FamilyConfigs } from '../../core/model/model-config.ts';
 import { FAMILY_WRITERS, type FamilyScales, type FamilyWriter } from './family-writers.ts';
 import { float16ModelDirFiles } from './float16-model-dir.ts';
+import { type QuantizedDtype, withQuantizedVariants } from './quantize/quantized-variants.ts';
 import type { LazyModelDirFiles } from './write-model-dir.ts';
 
 /** A model the project generates from a seed: its architecture, PRNG seed and weight scales. */
@@ -17,6 +18,8 @@ export type GeneratedModel = {
 }[FamilyName] & {
   /** Storage and compute dtype of the files; float32 when absent. */
   readonly dtype?: 'float16';
+  /** Quantized graphs beside onnx/model.onnx (onnx/model_q4.onnx, …), as model repositories ship them. */
+  readonly variants?: readonly QuantizedDtype[];
 };
 
 /**
@@ -36,6 +39,7 @@ export function generatedModelFiles(model: GeneratedModel): LazyModelDirFiles {
       ? new Map([...raw].map(([name, t]) => [name, { ...t, data: roundToFloat16(t.data) }]))
       : raw;
   const files = writer.modelDirFiles(model.config, weights);
-  if (model.dtype !== 'float16') return files;
-  return float16ModelDirFiles(files, weights, writer.safetensorsName);
+  const typed =
+    model.dtype === 'float16' ? float16ModelDirFiles(files, weights, writer.safetensorsName) : files;
+  return model.variants === undefined ? typed : withQuantizedVariants(typed, model.variants);
 }
