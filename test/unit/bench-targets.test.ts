@@ -4,6 +4,7 @@ import type { LaneName, LaneSample } from '../../harness/app/bench-targets/targe
 import { evaluateTargets } from '../../harness/app/bench-targets/targets-table.ts';
 import { renderText } from '../../harness/app/report/render-text.ts';
 import { targetsDocument } from '../../harness/app/report/targets-document.ts';
+import { TEST_MACHINE } from '../helpers/bench-records.ts';
 
 const renderTargetsText = (run: TargetRun, outcomes: Parameters<typeof targetsDocument>[1]) =>
   renderText(targetsDocument(run, outcomes));
@@ -29,17 +30,7 @@ function run(lanes: Partial<Record<LaneName, [number | null, number]>>, processo
   return {
     settings: DEFAULT_TARGET_SETTINGS,
     createdAt: '2026-01-01T00:00:00.000Z',
-    machine: {
-      cpuModel: 'cpu',
-      logicalCores: 2,
-      memoryGiB: 8,
-      os: 'linux',
-      node: '20',
-      gitCommit: null,
-      versions: {},
-      gpus: [],
-      lastLevelCacheBytes: null,
-    },
+    machine: TEST_MACHINE,
     samples,
     refused: lanes['ts-f32'] === undefined ? { 'ts-f32': 'ts:f32 failed conformance: padded-batch (x)' } : {},
     processorCost: [

@@ -12,10 +12,9 @@ import { renderMarkdown } from '../../harness/app/report/render-markdown.ts';
 import { renderText, TERMINAL_COLUMNS } from '../../harness/app/report/render-text.ts';
 import { targetsDocument } from '../../harness/app/report/targets-document.ts';
 import { traceDocument } from '../../harness/app/report/trace-document.ts';
-import { summarize } from '../../harness/core/statistics.ts';
-import { BENCH_SCHEMA, type BenchRan, type BenchReport } from '../../harness/engine/bench/bench-record.ts';
 import { compareReports } from '../../harness/engine/bench/compare-reports.ts';
 import type { DecodeResult } from '../../harness/engine/decode/decode-result.ts';
+import { benchRan, benchReport } from '../helpers/bench-records.ts';
 
 const LONG = `a reason that goes on ${'and on '.repeat(40)}until it ends`;
 
@@ -204,106 +203,15 @@ const headings = (doc: ReportDocument) =>
 const allLines = (doc: ReportDocument) => doc.blocks.flatMap((b) => (b.kind === 'lines' ? b.lines : []));
 const texts = (row: readonly Cell[]) => row.map(cellText);
 
-function ran(backendId: string, tg: number[]): BenchRan {
-  const s = summarize;
-  return {
-    status: 'ran',
-    model: {
-      name: 'm',
-      path: '/m',
-      modelType: 'gpt2',
-      sha256: 'a'.repeat(64),
-      parameters: 2_500_000,
-      sizeBytes: 10 * 2 ** 20,
-    },
-    backend: {
-      id: backendId,
-      device: 'cpu',
-      deviceKind: 'cpu',
-      executionProvider: 'x',
-      dtype: 'float32',
-      threads: 1,
-      versions: {},
-    },
-    conformance: { passed: true, cached: true },
-    prefill: { test: 'pp16', tokensPerSec: s([100, 100]) },
-    decode: {
-      test: 'tg64',
-      tokensPerSec: s(tg),
-      roofline: {
-        weightBytesPerStep: 40,
-        kvBytesPerStepPerRow: 0,
-        meanContextTokens: 48,
-        rows: 1,
-        tokensPerStep: 1,
-        bandwidthGBps: 1,
-        limitTokensPerSec: 200,
-      },
-    },
-    timeToFirstTokenMs: s([12, 12]),
-    interTokenMs: { p50: 5, p90: 6, p99: 7, samples: [5, 6, 7] },
-    choiceMsPerStep: s([0.5, 0.5]),
-    tokenizeMs: s([1]),
-    detokenizeMs: s([1]),
-    memory: {
-      peakRssBytes: 2 ** 21,
-      peakRssScope: 'process-lifetime',
-      baselineRssBytes: 2 ** 20,
-      gpuMemoryBytes: null,
-      browserPssBytes: null,
-    },
-  };
-}
-
-function benchReport(results: BenchReport['results']): BenchReport {
-  return {
-    schema: BENCH_SCHEMA,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    machine: {
-      cpuModel: 'cpu',
-      logicalCores: 2,
-      memoryGiB: 8,
-      os: 'linux',
-      node: '20',
-      gitCommit: null,
-      versions: {},
-      gpus: [],
-      lastLevelCacheBytes: null,
-    },
-    bandwidth: {
-      bufferBytes: 256 * 2 ** 20,
-      trials: 1,
-      singleThreadReadGBps: 5,
-      threads: 2,
-      multiThreadReadGBps: 8,
-      bestReadGBps: 8,
-    },
-    settings: {
-      promptTokens: 16,
-      newTokens: 64,
-      repetitions: 2,
-      warmup: 1,
-      threads: 1,
-      batch: 1,
-      strategy: 'greedy',
-      numBeams: 1,
-      sampling: null,
-      eosIgnored: true,
-      prompt: 'synthetic-ids',
-    },
-    results,
-  };
-}
-
 describe('the converted reports as documents', () => {
   it('bench: machine lines, throughput table (the CSV) with typed figures, latency table, refusals', () => {
     const refused = {
       status: 'refused' as const,
       backendId: 'bad:one',
-      model: ran('x', [1]).model,
+      model: benchRan('x', [1]).model,
       failedChecks: [{ name: 'logits-vs-reference', detail: 'off by 1' }],
     };
-    const doc = benchDocument(benchReport([ran('ts:f32', [50, 50]), refused as never]));
+    const doc = benchDocument(benchReport([benchRan('ts:f32', [50, 50]), refused as never]));
     expect(headings(doc)).toEqual(['Throughput', 'Latency, host time and memory']);
     const throughput = tableOf(doc, 'Throughput');
     expect(throughput.header).toEqual([
@@ -350,8 +258,8 @@ describe('the converted reports as documents', () => {
   });
 
   it('bench compare: A and B lines, one row per figure, the gate verdict', () => {
-    const a = benchReport([ran('x', [100, 100])]);
-    const b = benchReport([ran('x', [80, 80])]);
+    const a = benchReport([benchRan('x', [100, 100])]);
+    const b = benchReport([benchRan('x', [80, 80])]);
     const comparison = compareReports(a, b);
     const failing = comparison.figures.filter((f) => f.metric === 'tg64 t/s');
     const doc = benchCompareDocument(a, b, comparison, { threshold: 10, failing });
