@@ -25,17 +25,12 @@ export function renderText(doc: ReportDocument): string {
 }
 
 /** Plain-text table: number columns right-aligned, the rest left-aligned; a line break in a cell is a space. */
-export function formatTable(
-  header: readonly string[],
-  cells: readonly (readonly Cell[])[],
-  indent = '',
-): string {
+function formatTable(header: readonly string[], cells: readonly (readonly Cell[])[]): string {
   const oneLine = (s: string) => s.replace(/\r\n|\r|\n/g, ' ');
   const rows = cells.map((r) => r.map((c) => oneLine(cellText(c))));
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
   const numeric = header.map((_, c) => isNumericColumn(cells, c));
   const line = (cells: readonly string[]) =>
-    indent +
     cells
       .map((cell, c) => (numeric[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
       .join('  ')

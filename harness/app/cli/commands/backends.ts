@@ -1,29 +1,38 @@
+import { type GraphSupport, graphSupport } from '../../graph-support.ts';
 import { allBackendFactories } from '../../registry.ts';
-import { formatTable } from '../../report/render-text.ts';
+import { type BackendEntry, backendsDocument } from '../../report/backends-document.ts';
+import { renderText } from '../../report/render-text.ts';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args.ts';
 
+const HELP = `decode-harness backends [--model DIR|NAME] [--json]
+Every backend id, whether it can run here, and why not. With --model: every graph variant of the
+model dir (onnx/model.onnx, model_q4.onnx, …) with its dtype, size and sha256, and whether each
+backend available here runs it (each is opened on each graph; a browser backend takes a few
+seconds a graph), or why not.`;
+
 export async function runBackends(argv: readonly string[]): Promise<number> {
-  const { values } = parseCommandArgs('backends', argv, COMMON_OPTIONS);
+  const { values } = parseCommandArgs('backends', argv, { ...COMMON_OPTIONS, model: { type: 'string' } });
   if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const factories = allBackendFactories();
+  const entries: BackendEntry[] = [];
+  for (const factory of factories) {
+    entries.push({ id: factory.id, summary: factory.summary, ...(await factory.availability()) });
+  }
+  let support: Awaited<ReturnType<typeof graphSupport>> | undefined;
+  if (values.model !== undefined) {
+    const available = factories.filter((f) => entries.find((e) => e.id === f.id)?.available);
+    support = await graphSupport(values.model, available, (line) => process.stderr.write(`… ${line}\n`));
+  }
+  if (values.json) {
+    const graphs: readonly GraphSupport[] | undefined = support?.graphs;
     process.stdout.write(
-      'decode-harness backends [--json]\nEvery backend id, whether it can run here, and why not.\n',
+      `${JSON.stringify({ schema: 'decode-harness/backends@1', backends: entries, ...(support ? { model: support.model, graphs } : {}) })}\n`,
     );
     return 0;
   }
-  const entries = [];
-  for (const factory of allBackendFactories()) {
-    const availability = await factory.availability();
-    entries.push({ id: factory.id, summary: factory.summary, ...availability });
-  }
-  if (values.json) {
-    process.stdout.write(`${JSON.stringify({ schema: 'decode-harness/backends@1', backends: entries })}\n`);
-    return 0;
-  }
-  const rows = entries.map((e) => [
-    e.id,
-    e.available ? 'yes' : 'no',
-    e.available ? e.summary : `${e.reason}. Fix: ${e.fix}`,
-  ]);
-  process.stdout.write(`${formatTable(['backend', 'available', 'notes'], rows)}\n`);
+  process.stdout.write(renderText(backendsDocument(entries, support)));
   return 0;
 }

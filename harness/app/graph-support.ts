@@ -1,0 +1,56 @@
+import type { BackendFactory } from '../core/backend/contract.ts';
+import { BackendUnavailable } from '../core/errors.ts';
+import type { ModelDir } from '../core/model/model-dir.ts';
+import { type ModelIdentity, modelIdentity } from '../engine/model/model-identity.ts';
+import { loadModelDir } from '../engine/model-gen/load-model-dir.ts';
+
+/** Whether one backend here can compute one graph: opened (placements checked), or why not. */
+export type GraphVerdict =
+  | { readonly status: 'runs' }
+  | { readonly status: 'unavailable'; readonly reason: string; readonly fix: string }
+  | { readonly status: 'error'; readonly error: string };
+
+export interface GraphSupport {
+  readonly graph: ModelIdentity['graph'];
+  /** Backend id → verdict, for every backend that is available on this machine. */
+  readonly verdicts: Readonly<Record<string, GraphVerdict>>;
+}
+
+/**
+ * Every graph variant of a model dir, and which of `factories` can run each: each backend is
+ * opened on each graph (which is where a provider refuses an op, a float16 graph or the TS kernels
+ * a graph they do not compute) and closed again; nothing is decoded.
+ */
+export async function graphSupport(
+  modelArg: string,
+  factories: readonly BackendFactory[],
+  progress: (line: string) => void,
+): Promise<{
+  readonly model: { readonly name: string; readonly path: string };
+  readonly graphs: GraphSupport[];
+}> {
+  const first = await loadModelDir(modelArg);
+  const graphs: GraphSupport[] = [];
+  for (const variant of first.variants) {
+    const model = await loadModelDir(modelArg, { onnx: variant.file });
+    const verdicts: Record<string, GraphVerdict> = {};
+    for (const factory of factories) {
+      progress(`${factory.id} on ${variant.file}`);
+      verdicts[factory.id] = await openOnce(factory, model);
+    }
+    graphs.push({ graph: (await modelIdentity(model)).graph, verdicts });
+  }
+  return { model: { name: first.name, path: first.path }, graphs };
+}
+
+async function openOnce(factory: BackendFactory, model: ModelDir): Promise<GraphVerdict> {
+  try {
+    const source = await factory.create(model, {});
+    await source.dispose();
+    return { status: 'runs' };
+  } catch (error) {
+    if (error instanceof BackendUnavailable)
+      return { status: 'unavailable', reason: error.reason, fix: error.fix };
+    return { status: 'error', error: error instanceof Error ? error.message : String(error) };
+  }
+}
