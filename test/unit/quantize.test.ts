@@ -292,7 +292,18 @@ describe('rewrite of tiny-gpt2', () => {
       .map((x) => x.name!);
   }
 
-  /** The float32 graph with every weight MatMul's W replaced by `replace(W)`. */
+  /** The MatMul that computes the logits from Transpose(wte) (GPT-2's tied LM head). */
+  function lmHeadTranspose(model: OnnxTypes.IModelProto): { matmul: OnnxTypes.INodeProto; source: string } {
+    const matmul = model.graph!.node!.find((x) => x.output?.[0] === 'logits' && x.opType === 'MatMul')!;
+    const transpose = model.graph!.node!.find((x) => x.output?.[0] === matmul.input![1])!;
+    expect(transpose.opType).toBe('Transpose');
+    return { matmul, source: transpose.input![0]! };
+  }
+
+  /**
+   * The float32 graph with every weight MatMul's W replaced by `replace(W)`; the tied LM head gets
+   * its own initializer replace(wteᵀ), so the embedding Gather keeps reading wte unchanged.
+   */
   function withWeights(bytes: Uint8Array, replace: (w: Float32Array, k: number, n: number) => Float32Array) {
     const model = onnx.ModelProto.decode(bytes);
     const weightNames = new Set(
@@ -303,6 +314,20 @@ describe('rewrite of tiny-gpt2', () => {
       const [k, n] = t.dims!.map(Number) as [number, number];
       t.rawData = new Uint8Array(replace(new Float32Array(floatsOf(t)), k, n).buffer);
     }
+    const { matmul, source } = lmHeadTranspose(model);
+    const wte = initializer(model, source);
+    const [vocab, width] = wte.dims!.map(Number) as [number, number];
+    const values = floatsOf(wte);
+    const transposed = new Float32Array(vocab * width);
+    for (let v = 0; v < vocab; v++)
+      for (let c = 0; c < width; c++) transposed[c * vocab + v] = values[v * width + c]!;
+    model.graph!.initializer!.push({
+      name: 'lm_head_twin',
+      dataType: FLOAT,
+      dims: [width, vocab],
+      rawData: new Uint8Array(replace(transposed, width, vocab).buffer),
+    });
+    matmul.input![1] = 'lm_head_twin';
     return onnx.ModelProto.encode(model).finish();
   }
 
@@ -313,7 +338,14 @@ describe('rewrite of tiny-gpt2', () => {
     const original = onnx.ModelProto.decode(fp32);
     expect(floatWeightMatMuls(original)).toHaveLength(8); // c_attn, attn c_proj, c_fc, mlp c_proj × 2 layers
     const weightMatMuls = new Set(floatWeightMatMuls(original));
-    const kept = original.graph!.node!.filter((x) => !weightMatMuls.has(x.name!)).map((x) => x.name);
+    const lmHead = lmHeadTranspose(original);
+    const lmHeadNodes = new Set([
+      lmHead.matmul.name,
+      original.graph!.node!.find((x) => x.output?.[0] === lmHead.matmul.input![1])!.name,
+    ]);
+    const kept = original
+      .graph!.node!.filter((x) => !weightMatMuls.has(x.name!) && !lmHeadNodes.has(x.name))
+      .map((x) => x.name);
 
     const base = await prefillLogits(fp32);
     const measured: Record<string, unknown> = { fp32: { bytes: fp32.byteLength } };
@@ -328,8 +360,13 @@ describe('rewrite of tiny-gpt2', () => {
       expect(floatWeightMatMuls(model)).toEqual([]);
       // Every other node is still there, in its order.
       expect(model.graph!.node!.map((x) => x.name).filter((x) => kept.includes(x))).toEqual(kept);
-      // The tied LM head multiplies by Transpose(wte), not by an initializer: it stays a float MatMul.
-      expect(model.graph!.node!.find((x) => x.name === 'logits')!.opType).toBe('MatMul');
+      // The tied LM head multiplies by Transpose(wte): it is quantized from wteᵀ, its Transpose is
+      // gone, and wte stays float (float16 in q4f16) for the embedding Gather.
+      expect(model.graph!.node!.some((x) => x.output?.[0] === 'logits' && x.opType === 'MatMul')).toBe(false);
+      expect(model.graph!.node!.some((x) => x.opType === 'Transpose' && x.input?.[0] === lmHead.source)).toBe(
+        false,
+      );
+      expect(initializer(model, lmHead.source).dataType).toBe(name === 'q4f16' ? FLOAT16 : FLOAT);
 
       const logits = await prefillLogits(bytes);
       logitsOf[name] = logits;

@@ -83,9 +83,16 @@ function allNames(graph: OnnxTypes.IGraphProto): Set<string> {
   return names;
 }
 
+/** The [cols, rows] transpose of a row-major [rows, cols] matrix. */
+function transpose(values: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = values[r * cols + c]!;
+  return out;
+}
+
 /**
- * Decode an ONNX model, replace every MatMul whose second input is a 2-D float32 initializer
- * (not also a graph input, which a caller could override) by `rewrite`'s nodes, drop the float
+ * Decode an ONNX model, replace every MatMul whose second input is a 2-D float32 initializer, or
+ * its 2-D Transpose, (not also a graph input, which a caller could override) by `rewrite`'s nodes, drop the float
  * weights nothing reads any more, and encode the model again. Every other node, initializer,
  * input and output is left as it was, in its order. `rewrite` runs in graph order, so state it
  * keeps (a value quantized once and shared) is defined before any later node reads it.
@@ -108,12 +115,48 @@ export function rewriteWeightMatMuls(
   };
   const graphInputs = new Set((graph.input ?? []).map((v) => v.name));
   const initializers = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
-  const weights = new Map<string, Float32Array | null>();
-  const weightOf = (name: string): Float32Array | null => {
+  const constant2d = (name: string) => {
+    const init = initializers.get(name);
+    return init && !graphInputs.has(name) && (init.dims ?? []).length === 2 ? init : undefined;
+  };
+  // nn.Linear weights kept [out, in] and fed through Transpose (as the Llama graph writes them, and
+  // exporters that skip constant folding): the MatMul's weight is the transpose of the initializer.
+  const transposed = new Map<string, { readonly node: OnnxTypes.INodeProto; readonly source: string }>();
+  for (const n of graph.node ?? []) {
+    const source = n.input?.[0];
+    const perm = n.attribute?.find((a) => a.name === 'perm')?.ints?.map(Number);
+    const swaps = perm === undefined || (perm.length === 2 && perm[0] === 1 && perm[1] === 0);
+    if (
+      n.opType === 'Transpose' &&
+      (n.domain ?? '') === '' &&
+      source &&
+      constant2d(source) &&
+      swaps &&
+      n.output?.[0]
+    ) {
+      transposed.set(n.output[0], { node: n, source });
+    }
+  }
+  const weights = new Map<
+    string,
+    { readonly data: Float32Array; readonly k: number; readonly n: number } | null
+  >();
+  const weightOf = (name: string) => {
     if (!weights.has(name)) {
-      const init = initializers.get(name);
-      const ok = init && !graphInputs.has(name) && (init.dims ?? []).length === 2;
-      weights.set(name, ok ? float32Values(init) : null);
+      const direct = constant2d(name);
+      const viaTranspose = transposed.get(name);
+      const init = direct ?? (viaTranspose ? constant2d(viaTranspose.source) : undefined);
+      const values = init ? float32Values(init) : null;
+      if (!init || !values) weights.set(name, null);
+      else {
+        const [rows, cols] = (init.dims ?? []).map(Number) as [number, number];
+        weights.set(
+          name,
+          direct
+            ? { data: values, k: rows, n: cols }
+            : { data: transpose(values, rows, cols), k: cols, n: rows },
+        );
+      }
     }
     return weights.get(name)!;
   };
@@ -128,20 +171,39 @@ export function rewriteWeightMatMuls(
       nodes.push(n);
       continue;
     }
-    const dims = initializers.get(weightName)!.dims!.map(Number);
     const replacement = rewrite(
-      { node: n, input: n.input[0]!, output: n.output[0]!, weightName, k: dims[0]!, n: dims[1]!, weight },
+      {
+        node: n,
+        input: n.input[0]!,
+        output: n.output[0]!,
+        weightName,
+        k: weight.k,
+        n: weight.n,
+        weight: weight.data,
+      },
       names,
     );
     nodes.push(...replacement.nodes);
     added.push(...replacement.initializers);
   }
 
-  const read = new Set<string>(nodes.flatMap((n) => n.input ?? []));
-  for (const v of graph.output ?? []) read.add(v.name ?? '');
-  graph.node = nodes;
+  // Drop what only the rewritten MatMuls read: their Transposes, then the float weights.
+  const readBy = (list: readonly OnnxTypes.INodeProto[]) => {
+    const read = new Set<string>(list.flatMap((n) => n.input ?? []));
+    for (const v of graph.output ?? []) read.add(v.name ?? '');
+    return read;
+  };
+  const readBeforePruning = readBy(nodes);
+  graph.node = nodes.filter((n) => {
+    const out = n.output?.[0] ?? '';
+    return !(transposed.get(out)?.node === n && !readBeforePruning.has(out));
+  });
+  const read = readBy(graph.node);
+  const replaced = new Set(
+    [...weights].flatMap(([name, w]) => (w ? [transposed.get(name)?.source ?? name] : [])),
+  );
   graph.initializer = [
-    ...(graph.initializer ?? []).filter((t) => !weights.get(t.name ?? '') || read.has(t.name ?? '')),
+    ...(graph.initializer ?? []).filter((t) => !replaced.has(t.name ?? '') || read.has(t.name ?? '')),
     ...added,
   ];
   for (const opset of options.opsets ?? []) {
