@@ -32,11 +32,8 @@ const MODEL_FILES = [
   'model.safetensors',
   'onnx/model.onnx',
 ];
-/** Quantized variants beside the plain graph (tiny-llama's graph feeds MatMul through Transpose, which the quantizer does not rewrite yet). */
-const VARIANT_FILES: Readonly<Record<string, readonly string[]>> = {
-  'tiny-gpt2': ['onnx/model_quantized.onnx', 'onnx/model_q4.onnx', 'onnx/model_q4f16.onnx'],
-  'tiny-llama': [],
-};
+/** The quantized variants every embedded model ships beside its plain graph. */
+const VARIANT_FILES = ['onnx/model_quantized.onnx', 'onnx/model_q4.onnx', 'onnx/model_q4f16.onnx'];
 
 function hashesOf(dir: string): Record<string, string> {
   return Object.fromEntries(MODEL_FILES.map((f) => [f, sha256Hex(readFileSync(join(dir, f)))]));
@@ -52,7 +49,7 @@ describe.each(['tiny-gpt2', 'tiny-llama'])('embedded %s', (name) => {
     expect(dir).toBe(embeddedModelDir(name));
     const manifest = await readManifest(name);
     expect(Object.keys(manifest.files).sort()).toEqual(
-      [...MODEL_FILES, ...(VARIANT_FILES[name] ?? [])].sort(),
+      [...MODEL_FILES, ...VARIANT_FILES].sort(),
     );
     await expect(verifyEmbeddedModel(name)).resolves.toBeUndefined();
   });

@@ -92,6 +92,7 @@ const EMBEDDED_MODELS: Readonly<Record<string, GeneratedModel>> = {
     },
     seed: 42,
     scales: DEFAULT_LLAMA_SCALES,
+    variants: ['q8', 'q4', 'q4f16'],
   },
 };
 
