@@ -1,8 +1,12 @@
+import { join, resolve } from 'node:path';
 import type { BackendFactory } from '../core/backend/contract.ts';
 import { BackendUnavailable } from '../core/errors.ts';
 import type { ModelDir } from '../core/model/model-dir.ts';
 import { type ModelIdentity, modelIdentity } from '../engine/model/model-identity.ts';
+import { listGraphVariants } from '../engine/model/select-graph.ts';
+import { isEmbeddedModelName } from '../engine/model-gen/embedded-models.ts';
 import { loadModelDir } from '../engine/model-gen/load-model-dir.ts';
+import { isShapeModelName } from '../engine/model-gen/shape-models.ts';
 
 /** Whether one backend here can compute one graph: opened (placements checked), or why not. */
 export type GraphVerdict =
@@ -29,10 +33,15 @@ export async function graphSupport(
   readonly model: { readonly name: string; readonly path: string };
   readonly graphs: GraphSupport[];
 }> {
-  const first = await loadModelDir(modelArg);
+  // The variants present, whichever graph config.json names as the default (it may be absent).
+  const generated = isEmbeddedModelName(modelArg) || isShapeModelName(modelArg);
+  const dir = generated ? (await loadModelDir(modelArg)).path : resolve(modelArg);
+  const variants = listGraphVariants(dir);
+  if (variants.length === 0) await loadModelDir(modelArg); // throws the message that says what is missing
+  const first = await loadModelDir(modelArg, { onnx: join(dir, variants[0]!.file) });
   const graphs: GraphSupport[] = [];
-  for (const variant of first.variants) {
-    const model = await loadModelDir(modelArg, { onnx: variant.file });
+  for (const variant of variants) {
+    const model = await loadModelDir(modelArg, { onnx: join(dir, variant.file) });
     const verdicts: Record<string, GraphVerdict> = {};
     for (const factory of factories) {
       progress(`${factory.id} on ${variant.file}`);

@@ -5,6 +5,7 @@ import { runCheckCommand } from './commands/check.ts';
 import { runCompare } from './commands/compare.ts';
 import { runDefaultJob } from './commands/default-job.ts';
 import { runGenerate } from './commands/generate.ts';
+import { runQuantize } from './commands/quantize.ts';
 import { runRecordCommand } from './commands/record.ts';
 import { runTrace } from './commands/trace.ts';
 
@@ -13,11 +14,12 @@ export const USAGE = `decode-harness — check and benchmark how causal language
 Usage:
   decode-harness                 every available backend on the embedded model tiny-gpt2:
                                  conformance, greedy agreement, a short timing; writes reports/latest.*
-  decode-harness backends        every backend id, available or not, and why not
+  decode-harness backends        every backend id, available or not, and why not [--model M: per graph]
   decode-harness generate  --prompt TEXT [--model DIR|NAME] [--backend ID] [decode options] [--json]
   decode-harness trace     --prompt TEXT [--model DIR|NAME] [--backend ID] [--top N] [decode options] [--json]
   decode-harness record    [--model DIR|NAME] [--golden DIR] [--cases FILE] [--yes]
-                                 record golden fixtures on the reference backend ts:f64
+                                 record golden fixtures on the reference (ts:f64, or ort-node:cpu for a
+                                 graph model.safetensors does not describe)
   decode-harness check     [--model DIR|NAME] [--backends ID,ID|all] [--golden DIR] [--junit FILE] [--json]
                                  check backends against the golden fixtures
   decode-harness compare   --backends ID,ID[,…] [--model DIR|NAME] [--reference ID] [--prompts FILE]
@@ -29,6 +31,11 @@ Usage:
                                  throughput: pp/tg tokens/s, TTFT, inter-token latency, memory, roofline
   decode-harness bench compare A.json B.json [--fail-if-slower PCT]
   decode-harness bench micro | targets   tinybench kernels/processors | the targets table (npm run bench)
+  decode-harness quantize  --model DIR|NAME --dtype q8|q4|q4f16 [--block-size N] [--out DIR] [--yes]
+                                 write onnx/model_quantized.onnx, model_q4.onnx or model_q4f16.onnx
+
+Graph variants: every command that loads a model takes --dtype fp32|fp16|q8|int8|uint8|q4|q4f16|bnb4
+(transformers.js's file names) or --onnx FILE; \`decode-harness backends --model M\` lists them.
 
 Decode options (Hugging Face names; \`decode-harness generate --help\` lists them all):
   --strategy greedy|sample|beam  --max-new-tokens N  --do-sample --seed N  --temperature T
@@ -45,6 +52,7 @@ const COMMANDS: Record<string, Command> = {
   check: runCheckCommand,
   compare: runCompare,
   generate: runGenerate,
+  quantize: runQuantize,
   record: runRecordCommand,
   trace: runTrace,
 };

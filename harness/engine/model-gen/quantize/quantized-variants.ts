@@ -10,10 +10,18 @@ import { quantizeGraphQ8 } from './quantize-graph-q8.ts';
  * dtype names.
  */
 export const QUANTIZERS = {
-  q8: quantizeGraphQ8,
-  q4: quantizeGraphQ4,
-  q4f16: quantizeGraphQ4F16,
-} as const satisfies Record<string, (graph: Uint8Array) => Uint8Array>;
+  q8: (graph) => quantizeGraphQ8(graph),
+  q4: (graph, options) => quantizeGraphQ4(graph, options),
+  q4f16: (graph, options) => quantizeGraphQ4F16(graph, options),
+} as const satisfies Record<string, (graph: Uint8Array, options: QuantizeOptions) => Uint8Array>;
+
+export interface QuantizeOptions {
+  /** q4 and q4f16: weights per scale (a power of two ≥ 16; default 32). */
+  readonly blockSize?: number;
+}
+
+/** The dtypes whose quantizer takes a block size. */
+export const BLOCKED_DTYPES: readonly QuantizedDtype[] = ['q4', 'q4f16'];
 
 export type QuantizedDtype = keyof typeof QUANTIZERS;
 
@@ -39,7 +47,7 @@ export function withQuantizedVariants(
   for (const dtype of dtypes) {
     out.set(variantFileName('onnx', 'model', dtype), () => {
       graph ??= makeGraph();
-      return QUANTIZERS[dtype](graph);
+      return QUANTIZERS[dtype](graph, {});
     });
   }
   return out;
