@@ -69,6 +69,8 @@ describe('evaluateGates', () => {
     referenceTopId: 0,
     deltaP: 0,
     sameTop,
+    logprob: -1,
+    referenceLogprob: -1,
     maxAbsLogitDiff,
   });
   const limits = gateLimits({}, ['float32']);
@@ -178,6 +180,8 @@ describe('firstDivergence', () => {
             kld: 0,
             referenceTopId: 0,
             deltaP: 0,
+            logprob: -1,
+            referenceLogprob: -1,
             sameTop: true,
             maxAbsLogitDiff,
           },

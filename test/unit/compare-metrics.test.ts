@@ -26,12 +26,13 @@ describe('comparePosition', () => {
   const ref = logits(1000, 7);
   const row = referenceRow(ref, 'ref');
 
-  it('is exactly zero for identical logits', () => {
+  it('is exactly zero for identical logits, and log p is the reference top token’s', () => {
     expect(comparePosition(row, ref, 'x')).toEqual({
       kld: 0,
       deltaP: 0,
       sameTop: true,
       maxAbsLogitDiff: 0,
+      logprob: Math.log(row.probs[row.topId]!),
       centredSqDiff: 0,
     });
   });
@@ -125,7 +126,32 @@ const position = (over: Partial<PositionMetrics>): PositionMetrics => ({
   deltaP: 0,
   sameTop: true,
   maxAbsLogitDiff: 0,
+  logprob: -1,
+  referenceLogprob: -1,
   ...over,
+});
+
+describe('perplexity over the scored tokens (llama.cpp: PPL, PPL ratio, their uncertainties)', () => {
+  it('is exp of the mean negative log-probability, with the paired ratio and a hand-computed table', () => {
+    // ours: −log p = 1, 2, 3 → mean 2, sd 1, stderr 1/√3; reference: 1, 1, 1 → 1, stderr 0.
+    // Δ = log p_ref − log p_ours = 0, 1, 2 → mean 1, stderr 1/√3.
+    const s = agreementSummary(
+      [
+        position({ logprob: -1, referenceLogprob: -1 }),
+        position({ step: 1, logprob: -2, referenceLogprob: -1 }),
+        position({ step: 2, logprob: -3, referenceLogprob: -1 }),
+      ],
+      { centredSqDiff: 0, centredSqRef: 1 },
+    );
+    const p = s.perplexity;
+    expect(p.ours).toBeCloseTo(Math.exp(2), 12);
+    expect(p.oursUncertainty).toBeCloseTo(Math.exp(2) / Math.sqrt(3), 12);
+    expect(p.reference).toBeCloseTo(Math.E, 12);
+    expect(p.referenceUncertainty).toBe(0);
+    expect(p.ratio).toBeCloseTo(Math.E, 12);
+    expect(p.ratioUncertainty).toBeCloseTo(Math.E / Math.sqrt(3), 12);
+    expect(p.difference).toBeCloseTo(Math.exp(2) - Math.E, 12);
+  });
 });
 
 describe('agreementSummary and stepSeries', () => {

@@ -52,12 +52,29 @@ const percentileFields = (
 
 const kld = (a: BackendAgreement) => a.summary.kld;
 const deltaP = (a: BackendAgreement) => a.summary.deltaP;
+const ppl = (a: BackendAgreement) => a.summary.perplexity;
 
 /**
  * The one list of fields every renderer (terminal, Markdown, HTML) draws its tables from. Labels
  * are llama.cpp's `perplexity --kl-divergence` labels, so its users read ours at once.
  */
 export const METRIC_SECTIONS: readonly MetricSection[] = [
+  {
+    // Over the scored tokens: the reference's greedy continuation (its own top token at each step).
+    title: 'Perplexity of the reference continuation',
+    fields: [
+      {
+        label: 'Mean PPL(Q)',
+        value: (a) => shown(ppl(a).ours, ppl(a).oursUncertainty, sci),
+      },
+      { label: 'Mean PPL(base)', value: (a) => shown(ppl(a).reference, ppl(a).referenceUncertainty, sci) },
+      {
+        label: 'Mean PPL(Q)/PPL(base)',
+        value: (a) => shown(ppl(a).ratio, ppl(a).ratioUncertainty, sci),
+      },
+      { label: 'Mean PPL(Q)-PPL(base)', value: (a) => sci(ppl(a).difference) },
+    ],
+  },
   {
     title: 'KL divergence statistics',
     fields: [
@@ -128,7 +145,8 @@ export const METRIC_SECTIONS: readonly MetricSection[] = [
         (gate): MetricField => ({
           label: `--${gate.id}`,
           value: (a) => {
-            const g = a.gates.find((r) => r.gate === gate.id)!;
+            const g = a.gates.find((r) => r.gate === gate.id);
+            if (g === undefined) return 'not gated';
             const relation = gate.bound === 'max' ? '≤' : '≥';
             const measured = gate.id === 'min-same-top-p' ? g.measured.toFixed(3) : sci(g.measured);
             return `${g.passed ? 'pass' : 'FAIL'}: ${measured} ${g.passed ? '' : 'not '}${relation} ${g.limit}`;

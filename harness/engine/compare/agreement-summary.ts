@@ -1,4 +1,4 @@
-import type { AgreementSummary, PositionMetrics, StepPoint } from './compare-record.ts';
+import type { AgreementSummary, PerplexitySummary, PositionMetrics, StepPoint } from './compare-record.ts';
 import { distribution } from './distribution.ts';
 
 /** Pooled NMSE sums: Σ over positions of the centred squared differences and reference logits. */
@@ -18,7 +18,27 @@ export function agreementSummary(positions: readonly PositionMetrics[], nmse: Nm
     // Binomial standard error, as llama.cpp's "Same top p ± …".
     sameTop: { fraction: same, uncertainty: n > 1 ? Math.sqrt((same * (1 - same)) / (n - 1)) : null },
     maxAbsLogitDiff: positions.reduce((m, p) => Math.max(m, p.maxAbsLogitDiff), 0),
+    perplexity: perplexitySummary(positions),
     nmse: nmse.centredSqRef > 0 ? nmse.centredSqDiff / nmse.centredSqRef : 0,
+  };
+}
+
+function perplexitySummary(positions: readonly PositionMetrics[]): PerplexitySummary {
+  const ours = distribution(positions.map((p) => -p.logprob));
+  const reference = distribution(positions.map((p) => -p.referenceLogprob));
+  const lnRatio = distribution(positions.map((p) => p.referenceLogprob - p.logprob));
+  const ppl = Math.exp(ours.mean);
+  const refPpl = Math.exp(reference.mean);
+  const ratio = Math.exp(lnRatio.mean);
+  const times = (x: number, u: number | null) => (u === null ? null : x * u);
+  return {
+    ours: ppl,
+    oursUncertainty: times(ppl, ours.meanUncertainty),
+    reference: refPpl,
+    referenceUncertainty: times(refPpl, reference.meanUncertainty),
+    ratio,
+    ratioUncertainty: times(ratio, lnRatio.meanUncertainty),
+    difference: ppl - refPpl,
   };
 }
 

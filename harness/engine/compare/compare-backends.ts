@@ -79,7 +79,7 @@ export async function compareBackends(input: CompareInput): Promise<CompareRecor
       await teacherForced(source, prompt.ids, continuation, (step, row) => {
         const ref = refRows[step]!;
         const c = comparePosition(ref, row, `${source.info.id} prompt ${p} step ${step}`);
-        const { kld, deltaP, sameTop, maxAbsLogitDiff } = c;
+        const { kld, deltaP, sameTop, maxAbsLogitDiff, logprob } = c;
         const position = prompt.ids.length - 1 + step;
         into.positions.push({
           prompt: p,
@@ -89,6 +89,8 @@ export async function compareBackends(input: CompareInput): Promise<CompareRecor
           referenceTopId: ref.topId,
           deltaP,
           sameTop,
+          logprob,
+          referenceLogprob: Math.log(ref.probs[ref.topId]!),
           maxAbsLogitDiff,
         });
         into.centredSqDiff += c.centredSqDiff;

@@ -12,8 +12,17 @@ export interface CompareRecord {
   readonly schema: typeof COMPARE_SCHEMA;
   readonly createdAt: string;
   readonly machine: MachineRecord;
-  readonly model: { readonly name: string; readonly path: string; readonly graph: ModelIdentity['graph'] };
+  readonly model: {
+    readonly name: string;
+    readonly path: string;
+    /** The graph the reference ran (and, without --dtypes, every backend). */
+    readonly graph: ModelIdentity['graph'];
+    /** --dtypes: every graph compared, in the order given; backends are labelled `<id> <dtype>`. */
+    readonly variants?: readonly ModelIdentity['graph'][];
+  };
   readonly reference: BackendInfo;
+  /** (backend, graph) pairs that could not run here, and why; absent when all ran. */
+  readonly notRun?: readonly { readonly id: string; readonly reason: string }[];
   /** Greedy budget of the reference continuation (teacher-forced steps per prompt, at most). */
   readonly maxNewTokens: number;
   readonly prompts: readonly ComparedPrompt[];
@@ -61,8 +70,28 @@ export interface PositionMetrics {
   readonly deltaP: number;
   /** The backend's argmax is the reference's. */
   readonly sameTop: boolean;
+  /** log p of the scored token (the reference's top) under the backend and under the reference, nats. */
+  readonly logprob: number;
+  readonly referenceLogprob: number;
   /** max over the vocabulary of |backend logit − reference logit|. */
   readonly maxAbsLogitDiff: number;
+}
+
+/**
+ * PPL = exp(mean −log p) over the scored tokens, for the backend and the reference, with
+ * llama.cpp's uncertainties: PPL · stderr(−log p), and for the ratio exp(mean Δ) · stderr(Δ) with
+ * Δ = log p_ref − log p_backend per position (paired, so shared variance cancels).
+ */
+export interface PerplexitySummary {
+  readonly ours: number;
+  readonly oursUncertainty: number | null;
+  readonly reference: number;
+  readonly referenceUncertainty: number | null;
+  /** PPL(ours) / PPL(reference). */
+  readonly ratio: number;
+  readonly ratioUncertainty: number | null;
+  /** PPL(ours) − PPL(reference). */
+  readonly difference: number;
 }
 
 /** Summary statistics of one per-position quantity. */
@@ -90,6 +119,8 @@ export interface AgreementSummary {
   /** Fraction of positions whose argmax agrees, with its binomial standard error. */
   readonly sameTop: { readonly fraction: number; readonly uncertainty: number | null };
   readonly maxAbsLogitDiff: number;
+  /** Perplexity over the scored tokens, as llama.cpp's `perplexity --kl-divergence` reports it. */
+  readonly perplexity: PerplexitySummary;
   /**
    * Σ(Δlogit)² / Σ(reference logit)² over every position and token, each row's logits first
    * centred on their mean (softmax ignores a constant shift, so NMSE does too).

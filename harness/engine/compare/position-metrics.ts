@@ -27,6 +27,8 @@ export interface PositionComparison {
   readonly deltaP: number;
   readonly sameTop: boolean;
   readonly maxAbsLogitDiff: number;
+  /** The backend's log-probability of the reference's top token (nats), for perplexity. */
+  readonly logprob: number;
   /** Σ (centred Δlogit)², the NMSE numerator of this row. */
   readonly centredSqDiff: number;
 }
@@ -76,6 +78,7 @@ export function comparePosition(
   return {
     kld: Math.log1p(exponential / pSum) - linear / pSum,
     deltaP: Math.exp(ourLogprobs[top]!) - ref.probs[top]!,
+    logprob: ourLogprobs[top]!,
     sameTop: argmax(ours) === top,
     maxAbsLogitDiff,
     centredSqDiff,
