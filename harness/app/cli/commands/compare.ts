@@ -1,11 +1,14 @@
 import { join } from 'node:path';
 import type { ComputeDtype, LogitsSource } from '../../../core/backend/contract.ts';
-import { UsageError } from '../../../core/errors.ts';
+import { BackendUnavailable, UsageError } from '../../../core/errors.ts';
 import { writeFilesAtomic } from '../../../core/io/atomic-write.ts';
 import { checkOutputDir } from '../../../core/io/output-paths.ts';
 import { maxPositions } from '../../../core/model/model-config.ts';
+import { isOnnxDtype, ONNX_DTYPES, type OnnxDtype } from '../../../core/model/onnx-variants.ts';
 import { compareBackends } from '../../../engine/compare/compare-backends.ts';
+import type { CompareRecord, GateResult } from '../../../engine/compare/compare-record.ts';
 import { GATES, gateFailureLine, gateLimits, parseGateOverrides } from '../../../engine/compare/gates.ts';
+import { graphLabelledSource } from '../../../engine/compare/graph-labelled-source.ts';
 import { DEFAULT_COMPARE_PROMPTS, readPromptFile } from '../../../engine/compare/prompt-set.ts';
 import { checkLengths } from '../../../engine/decode/lengths.ts';
 import { eosTokenIds } from '../../../engine/model/eos-token-ids.ts';
@@ -22,7 +25,7 @@ import { GRAPH_OPTIONS, GRAPH_OPTIONS_HELP, graphChoice } from '../graph-options
 
 const DEFAULT_MAX_NEW_TOKENS = 32;
 
-const HELP = `decode-harness compare --backends ID,ID[,…] [--model DIR|NAME] [--dtype D | --onnx FILE] [--reference ID]
+const HELP = `decode-harness compare --backends ID,ID[,…] [--model DIR|NAME] [--dtype D | --onnx FILE | --dtypes D,D] [--reference ID]
                        [--prompts FILE] [--max-new-tokens N (default ${DEFAULT_MAX_NEW_TOKENS})] [--out DIR] [--json]
                        [--max-mean-kld X] [--min-same-top-p PCT] [--max-abs-logit-diff X]
 Do my backends agree on logits? Every backend is teacher-forced along the reference's greedy
@@ -34,6 +37,9 @@ the first step where it leaves the reference is labelled near-tie or divergence.
   --prompts      a text file, one prompt per line, or a .json array of strings (default: 8 built-in prompts)
   --out DIR      also write compare.json, compare.md and compare.html (per-step plots) into DIR
   --json         print one decode-harness/compare@1 object on stdout and nothing else there
+  --dtypes D,D   quantization quality: every backend on every listed graph variant (fp32,q8,q4,…),
+                 each labelled \`<backend> <dtype>\`, against the reference on the fp32 graph; a pair
+                 that cannot run is listed, not fatal; only gates given on the command line count
 ${GRAPH_OPTIONS_HELP}
 Gates (exit 1 when one fails) default to the float noise of the pair's less precise dtype,
 e.g. for float32: ${defaultGatesText('float32')} (README "Comparing backends").`;
@@ -47,6 +53,7 @@ export async function runCompare(argv: readonly string[]): Promise<number> {
   const { values } = parseCommandArgs('compare', argv, {
     ...COMMON_OPTIONS,
     ...GRAPH_OPTIONS,
+    dtypes: { type: 'string' },
     model: { type: 'string', default: 'tiny-gpt2' },
     backends: { type: 'string' },
     reference: { type: 'string' },
@@ -67,9 +74,17 @@ export async function runCompare(argv: readonly string[]): Promise<number> {
   const backendList = requireOption('compare', 'backends', values.backends);
   const gates = parseGateOverrides(values);
   const texts = values.prompts === undefined ? [...DEFAULT_COMPARE_PROMPTS] : readPromptFile(values.prompts);
-  const model = await loadModelDir(values.model ?? 'tiny-gpt2', graphChoice(values));
+  const modelArg = values.model ?? 'tiny-gpt2';
+  const dtypes = values.dtypes === undefined ? undefined : parseDtypes(values.dtypes, values);
+  // With --dtypes the reference runs the fp32 graph and every backend runs every listed graph.
+  const model = await loadModelDir(modelArg, dtypes ? { dtype: 'fp32' } : graphChoice(values));
+  const variants = dtypes
+    ? await Promise.all(dtypes.map((dtype) => loadModelDir(modelArg, { dtype })))
+    : undefined;
   const referenceId = values.reference ?? referenceIdFor(model);
-  const backendIds = await comparedIds(backendList, referenceId);
+  const backendIds = dtypes
+    ? await resolveBackendIds(backendList)
+    : await comparedIds(backendList, referenceId);
   const positions = maxPositions(model.config);
   const maxNewTokens = intOption(
     'max-new-tokens',
@@ -90,10 +105,45 @@ export async function runCompare(argv: readonly string[]): Promise<number> {
   const progress = (line: string) => process.stderr.write(`… ${line}\n`);
   const opened: LogitsSource[] = [];
   try {
-    for (const id of [referenceId, ...backendIds]) opened.push(await createBackend(id, model));
-    const [reference, ...backends] = opened as [LogitsSource, ...LogitsSource[]];
-    const record = await compareBackends({
-      model: { name: model.name, path: model.path, graph: (await modelIdentity(model)).graph },
+    const reference = await createBackend(referenceId, model);
+    opened.push(reference);
+    const backends: LogitsSource[] = [];
+    const notRun: { id: string; reason: string }[] = [];
+    if (variants === undefined) {
+      for (const id of backendIds) backends.push(await openInto(opened, createBackend(id, model)));
+    } else {
+      for (const variant of variants) {
+        for (const id of backendIds) {
+          if (id === referenceId && variant.graph.file === model.graph.file) continue; // the reference itself
+          const label = `${id} ${variant.graph.dtype}`;
+          try {
+            backends.push(
+              graphLabelledSource(
+                await openInto(opened, createBackend(id, variant)),
+                `${variant.graph.dtype}`,
+              ),
+            );
+          } catch (error) {
+            if (!(error instanceof BackendUnavailable)) throw error;
+            progress(`${label}: not run: ${error.reason}`);
+            notRun.push({ id: label, reason: `${error.reason}; ${error.fix}` });
+          }
+        }
+      }
+      if (backends.length === 0)
+        throw new UsageError(
+          `--dtypes ${values.dtypes}: no listed backend can run any listed graph here (${notRun.map((n) => n.id).join(', ')}); see \`decode-harness backends --model ${modelArg}\``,
+        );
+    }
+    const compared = await compareBackends({
+      model: {
+        name: model.name,
+        path: model.path,
+        graph: (await modelIdentity(model)).graph,
+        ...(variants
+          ? { variants: await Promise.all(variants.map(async (v) => (await modelIdentity(v)).graph)) }
+          : {}),
+      },
       reference,
       backends,
       prompts,
@@ -103,6 +153,18 @@ export async function runCompare(argv: readonly string[]): Promise<number> {
       gates,
       onProgress: progress,
     });
+    // A quantized graph exceeds float-noise limits by design: with --dtypes only the gates given count.
+    const counted = (gate: GateResult) => !dtypes || gate.limitSource.startsWith('--');
+    const gated = compared.backends.map((a) => {
+      const kept = a.gates.filter(counted);
+      return { ...a, gates: kept, passed: kept.every((g) => g.passed) };
+    });
+    const record: CompareRecord = {
+      ...compared,
+      backends: gated,
+      passed: gated.every((a) => a.passed),
+      ...(notRun.length > 0 ? { notRun } : {}),
+    };
     const doc = compareDocument(record);
     if (values.out !== undefined) {
       writeFilesAtomic(values.out, {
@@ -123,6 +185,35 @@ export async function runCompare(argv: readonly string[]): Promise<number> {
   } finally {
     for (const source of opened) await source.dispose();
   }
+}
+
+/** Every backend source opened goes into `opened` first, so a later failure still disposes it. */
+async function openInto(opened: LogitsSource[], source: Promise<LogitsSource>): Promise<LogitsSource> {
+  const open = await source;
+  opened.push(open);
+  return open;
+}
+
+/** --dtypes fp32,q8,q4: known dtypes, each once, and no --dtype/--onnx beside it. */
+function parseDtypes(list: string, values: { dtype?: string; onnx?: string }): OnnxDtype[] {
+  if (values.dtype !== undefined || values.onnx !== undefined) {
+    throw new UsageError(
+      '--dtypes lists the graphs to compare; drop --dtype/--onnx (the reference runs the fp32 graph)',
+    );
+  }
+  const dtypes = list.split(',').filter((d) => d.length > 0);
+  if (dtypes.length === 0)
+    throw new UsageError(`--dtypes ${JSON.stringify(list)} names no dtype; e.g. --dtypes fp32,q8,q4`);
+  for (const dtype of dtypes) {
+    if (!isOnnxDtype(dtype)) {
+      throw new UsageError(
+        `--dtypes: ${JSON.stringify(dtype)} is not a graph dtype; pass some of ${ONNX_DTYPES.join(', ')}`,
+      );
+    }
+  }
+  const twice = dtypes.find((d, i) => dtypes.indexOf(d) !== i);
+  if (twice !== undefined) throw new UsageError(`--dtypes lists ${twice} twice; give each once`);
+  return dtypes as OnnxDtype[];
 }
 
 /** The --backends list without the reference (it always runs); at least one must remain. */
