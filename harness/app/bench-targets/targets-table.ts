@@ -110,7 +110,7 @@ const TARGETS: readonly TargetSpec[] = [
       `chain ${f(m.processorMs)} per step vs a ${f(m.model('ours-greedy'))} step` +
       (ok
         ? ''
-        : `; limited by full-vocabulary passes in harness/decode/processors: ${Object.entries(
+        : `; limited by full-vocabulary passes in harness/engine/decode/processors: ${Object.entries(
             m.perProcessorMs ?? {},
           )
             .map(([name, ms]) => `${name} ${f(ms)}`)
