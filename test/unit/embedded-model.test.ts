@@ -48,9 +48,7 @@ describe.each(['tiny-gpt2', 'tiny-llama'])('embedded %s', (name) => {
     const dir = await ensureEmbeddedModel(name);
     expect(dir).toBe(embeddedModelDir(name));
     const manifest = await readManifest(name);
-    expect(Object.keys(manifest.files).sort()).toEqual(
-      [...MODEL_FILES, ...VARIANT_FILES].sort(),
-    );
+    expect(Object.keys(manifest.files).sort()).toEqual([...MODEL_FILES, ...VARIANT_FILES].sort());
     await expect(verifyEmbeddedModel(name)).resolves.toBeUndefined();
   });
 
