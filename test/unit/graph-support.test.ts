@@ -36,7 +36,7 @@ describe('which backends run which graph of a model dir', () => {
       ),
     );
     expect(text).toMatch(/ort-node:cuda\s+no\s+no GPU\. Fix: lend one/);
-    expect(text).toMatch(/q4\s+onnx\/model_q4\.onnx \(q4, 13\.0 MB, sha256 [0-9a-f]{12}\)\s+no \[2\]\s+runs/);
+    expect(text).toMatch(/q4\s+onnx\/model_q4\.onnx \(q4, 15\.1 MB, sha256 [0-9a-f]{12}\)\s+no \[2\]\s+runs/);
     expect(text).toMatch(
       /^\[1\] ts:f64: the TS kernels compute model\.safetensors' weights, not the q8 graph/m,
     );

@@ -158,7 +158,7 @@ describe('a quantized variant of a full dir', () => {
     const model = await loadModelDir('tiny-gpt2', { dtype: 'q4' });
     const identity = await modelIdentity(model);
     expect(Object.keys(identity.files)).toEqual(['config.json', 'onnx/model_q4.onnx']);
-    expect(identity.graph).toMatchObject({ file: 'onnx/model_q4.onnx', dtype: 'q4', bytes: 13_012_975 });
+    expect(identity.graph).toMatchObject({ file: 'onnx/model_q4.onnx', dtype: 'q4', bytes: 15_073_683 });
     expect(referenceIdFor(model)).toBe('ort-node:cpu');
     expect(referenceIdFor(await loadModelDir('tiny-gpt2'))).toBe('ts:f64');
   });
