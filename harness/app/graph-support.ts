@@ -4,9 +4,7 @@ import { BackendUnavailable } from '../core/errors.ts';
 import type { ModelDir } from '../core/model/model-dir.ts';
 import { type ModelIdentity, modelIdentity } from '../engine/model/model-identity.ts';
 import { listGraphVariants } from '../engine/model/select-graph.ts';
-import { isEmbeddedModelName } from '../engine/model-gen/embedded-models.ts';
-import { loadModelDir } from '../engine/model-gen/load-model-dir.ts';
-import { isShapeModelName } from '../engine/model-gen/shape-models.ts';
+import { isGeneratedModelName, loadModelDir } from '../engine/model-gen/load-model-dir.ts';
 
 /** Whether one backend here can compute one graph: opened (placements checked), or why not. */
 export type GraphVerdict =
@@ -34,14 +32,13 @@ export async function graphSupport(
   readonly graphs: GraphSupport[];
 }> {
   // The variants present, whichever graph config.json names as the default (it may be absent).
-  const generated = isEmbeddedModelName(modelArg) || isShapeModelName(modelArg);
-  const dir = generated ? (await loadModelDir(modelArg)).path : resolve(modelArg);
+  const dir = isGeneratedModelName(modelArg) ? (await loadModelDir(modelArg)).path : resolve(modelArg);
   const variants = listGraphVariants(dir);
   if (variants.length === 0) await loadModelDir(modelArg); // throws the message that says what is missing
-  const first = await loadModelDir(modelArg, { onnx: join(dir, variants[0]!.file) });
+  let model: ModelDir | undefined;
   const graphs: GraphSupport[] = [];
   for (const variant of variants) {
-    const model = await loadModelDir(modelArg, { onnx: join(dir, variant.file) });
+    model = await loadModelDir(modelArg, { onnx: join(dir, variant.file) });
     const verdicts: Record<string, GraphVerdict> = {};
     for (const factory of factories) {
       progress(`${factory.id} on ${variant.file}`);
@@ -49,7 +46,9 @@ export async function graphSupport(
     }
     graphs.push({ graph: (await modelIdentity(model)).graph, verdicts });
   }
-  return { model: { name: first.name, path: first.path }, graphs };
+  // variants is not empty here (else loadModelDir threw), so the loop loaded at least one graph.
+  const { name, path } = model!;
+  return { model: { name, path }, graphs };
 }
 
 async function openOnce(factory: BackendFactory, model: ModelDir): Promise<GraphVerdict> {

@@ -7,6 +7,11 @@ import type { GraphChoice } from '../model/select-graph.ts';
 import { EMBEDDED_MODEL_NAMES, ensureEmbeddedModel, isEmbeddedModelName } from './embedded-models.ts';
 import { ensureShapeModel, isShapeModelName, SHAPE_MODEL_NAMES } from './shape-models.ts';
 
+/** A name `loadModelDir` builds (an embedded or shape model), whose files a manifest or generator owns. */
+export function isGeneratedModelName(pathOrName: string): boolean {
+  return isEmbeddedModelName(pathOrName) || isShapeModelName(pathOrName);
+}
+
 /**
  * Load and validate a model directory in the Hugging Face layout (see model-dir.ts), or build and
  * load a generated model by name: an embedded one (`tiny-gpt2`, verified against its manifest) or a

@@ -19,6 +19,9 @@ const REQUIRED_FILES: readonly (readonly [file: string, howToGet: string])[] = [
   ['tokenizer_config.json', 'it is written next to tokenizer.json by tokenizer.save_pretrained(dir)'],
 ];
 
+/** The files beside the graphs that every model dir holds (a copy of a model dir needs them all). */
+export const MODEL_DIR_FILES: readonly string[] = REQUIRED_FILES.map(([file]) => file);
+
 const SAFETENSORS_ADVICE =
   'save it with model.save_pretrained(dir) (safetensors is the default), or remove it';
 

@@ -4,15 +4,15 @@ import { UsageError } from '../../../core/errors.ts';
 import { writeFileAtomic, writeFilesAtomic } from '../../../core/io/atomic-write.ts';
 import { checkOutputDir } from '../../../core/io/output-paths.ts';
 import { variantFileName } from '../../../core/model/onnx-variants.ts';
-import { isEmbeddedModelName, sha256Hex } from '../../../engine/model-gen/embedded-models.ts';
-import { loadModelDir } from '../../../engine/model-gen/load-model-dir.ts';
+import { MODEL_DIR_FILES } from '../../../engine/model/read-model-dir.ts';
+import { sha256Hex } from '../../../engine/model-gen/embedded-models.ts';
+import { isGeneratedModelName, loadModelDir } from '../../../engine/model-gen/load-model-dir.ts';
 import {
   BLOCKED_DTYPES,
   isQuantizedDtype,
   QUANTIZED_DTYPES,
   QUANTIZERS,
 } from '../../../engine/model-gen/quantize/quantized-variants.ts';
-import { isShapeModelName } from '../../../engine/model-gen/shape-models.ts';
 import { COMMON_OPTIONS, intOption, parseCommandArgs, requireOption } from '../args.ts';
 
 const HELP = `decode-harness quantize --model DIR|NAME --dtype ${QUANTIZED_DTYPES.join('|')} [--block-size N] [--out DIR] [--yes]
@@ -59,8 +59,7 @@ export async function runQuantize(argv: readonly string[]): Promise<number> {
   if ((blockSize & (blockSize - 1)) !== 0) {
     throw new UsageError(`--block-size ${blockSize} is not a power of two; pass 16, 32, 64, 128, …`);
   }
-  const generated = isEmbeddedModelName(modelArg) || isShapeModelName(modelArg);
-  if (generated && values.out === undefined) {
+  if (isGeneratedModelName(modelArg) && values.out === undefined) {
     throw new UsageError(
       `--model ${modelArg} is generated and verified against its manifest; pass --out DIR to write the variant elsewhere`,
     );
@@ -77,24 +76,23 @@ export async function runQuantize(argv: readonly string[]): Promise<number> {
   const companions = outDir === model.path ? {} : companionFiles(model.path, outDir);
 
   const t0 = performance.now();
-  const bytes = QUANTIZERS[dtype](readFileSync(model.onnxPath), { blockSize });
+  const fp32 = readFileSync(model.onnxPath);
+  const bytes = QUANTIZERS[dtype](fp32, { blockSize });
   writeFilesAtomic(outDir, companions);
   writeFileAtomic(target, bytes);
   const seconds = ((performance.now() - t0) / 1000).toFixed(1);
   process.stdout.write(
     `${relative(process.cwd(), target) || target}: ${dtype} from ${model.graph.file}, ${bytes.byteLength} bytes ` +
-      `(fp32 ${readFileSync(model.onnxPath).byteLength}), sha256 ${sha256Hex(bytes)}, ${seconds} s\n` +
+      `(fp32 ${fp32.byteLength}), sha256 ${sha256Hex(bytes)}, ${seconds} s\n` +
       `run it with: decode-harness --model ${outDir === model.path ? modelArg : outDir} --dtype ${dtype}\n`,
   );
   return 0;
 }
 
 /** The files a model dir needs besides its graphs; one already in `outDir` must be identical. */
-const COMPANION_FILES = ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json'];
-
 function companionFiles(modelDir: string, outDir: string): Record<string, Uint8Array> {
   const files: Record<string, Uint8Array> = {};
-  for (const name of COMPANION_FILES) {
+  for (const name of MODEL_DIR_FILES) {
     const bytes = readFileSync(join(modelDir, name));
     const existing = join(outDir, name);
     if (existsSync(existing) && !readFileSync(existing).equals(bytes)) {
