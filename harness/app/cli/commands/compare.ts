@@ -135,14 +135,17 @@ export async function runCompare(argv: readonly string[]): Promise<number> {
           `--dtypes ${values.dtypes}: no listed backend can run any listed graph here (${notRun.map((n) => n.id).join(', ')}); see \`decode-harness backends --model ${modelArg}\``,
         );
     }
+    // Each graph hashed once: with --dtypes fp32,… the reference's graph is among the variants.
+    const variantGraphs =
+      variants && (await Promise.all(variants.map(async (v) => (await modelIdentity(v)).graph)));
+    const graph =
+      variantGraphs?.find((g) => g.file === model.graph.file) ?? (await modelIdentity(model)).graph;
     const compared = await compareBackends({
       model: {
         name: model.name,
         path: model.path,
-        graph: (await modelIdentity(model)).graph,
-        ...(variants
-          ? { variants: await Promise.all(variants.map(async (v) => (await modelIdentity(v)).graph)) }
-          : {}),
+        graph,
+        ...(variantGraphs ? { variants: variantGraphs } : {}),
       },
       reference,
       backends,
