@@ -15,11 +15,14 @@ export type NodePlacements = ReadonlyMap<
 
 /**
  * Op types onnxruntime may leave on the CPU beside a GPU provider: the shape and index arithmetic
- * of a decoder graph (Shape → Gather → Sub → Range for positions, the causal mask), on int64 and
- * bool tensors the WebGPU provider has no kernels for. Each of these ops has float32 WebGPU
- * kernels, so onnxruntime only ever places their integer forms on the CPU. Any other op on the CPU
- * (MatMul, LayerNormalization, Softmax, …) is an activation kernel that fell back: the numbers
- * would not be WebGPU's.
+ * of a decoder graph (Shape → Gather → Sub → Range for positions, the causal mask, CumSum → Where
+ * for positions derived from the mask, Neg → Reshape → Slice for num_logits_to_keep), on int64 and
+ * bool tensors the WebGPU provider has no kernels for. Each of these ops that has a float form has
+ * a float32 WebGPU kernel (webgpu-shape-ops.test.ts places all of them on WebGPU), so onnxruntime
+ * only ever places their integer forms on the CPU; ConstantOfShape stays on the CPU in any form, and
+ * only writes one constant, exact on any provider. Any other op on the CPU (MatMul,
+ * LayerNormalization, Softmax, MatMulInteger, …) is an activation kernel that fell back: the
+ * numbers would not be WebGPU's.
  */
 export const SHAPE_OPS: ReadonlySet<string> = new Set([
   'Shape',
@@ -40,6 +43,11 @@ export const SHAPE_OPS: ReadonlySet<string> = new Set([
   'Or',
   'Not',
   'ConstantOfShape',
+  'Neg',
+  'Reshape',
+  'Slice',
+  'CumSum',
+  'Where',
 ]);
 
 const GROUP = /(?:Node\(s\)|All nodes) placed on \[(\w+)\]\. Number of nodes: (\d+)/;

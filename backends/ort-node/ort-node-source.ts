@@ -19,7 +19,8 @@ import {
   padTokenId,
 } from '../../harness/core/model/model-config.ts';
 import type { ModelDir } from '../../harness/core/model/model-dir.ts';
-import { checkOpenedDecoder, type DecoderFloat } from '../onnx-shared/decoder-io.ts';
+import { type DecoderRun, decoderInputs } from '../onnx-shared/decoder-inputs.ts';
+import { checkOpenedDecoder, type DecoderLayout } from '../onnx-shared/decoder-io.ts';
 import { PaddedBatch } from '../onnx-shared/padded-batch.ts';
 import { DeviceCacheGather } from './device-cache-gather.ts';
 import { EP_SPECS, type EpSpec, type OrtNodeEp } from './execution-provider.ts';
@@ -32,16 +33,24 @@ class StepBuffers {
   readonly positionIds: BigInt64Array; // [batch, 1]
   /** attention_mask storage; each step uses the front [batch, length] of it. */
   readonly mask: BigInt64Array; // capacity [batch, maxPositions]
-  readonly inputIdsTensor: Tensor;
-  readonly positionIdsTensor: Tensor;
 
   constructor(batch: number, maxPositions: number) {
     this.inputIds = new BigInt64Array(batch);
     this.positionIds = new BigInt64Array(batch);
     this.mask = new BigInt64Array(batch * maxPositions);
-    this.inputIdsTensor = new Tensor('int64', this.inputIds, [batch, 1]);
-    this.positionIdsTensor = new Tensor('int64', this.positionIds, [batch, 1]);
   }
+}
+
+/** The decoder's non-cache inputs for one run as onnxruntime-node tensors (views, no copies). */
+function inputTensors(layout: DecoderLayout, run: DecoderRun): Record<string, Tensor> {
+  const feeds: Record<string, Tensor> = {};
+  for (const input of decoderInputs(layout, run)) {
+    feeds[input.name] =
+      input.type === 'bool'
+        ? new Tensor('bool', input.data, input.dims)
+        : new Tensor('int64', input.data, input.dims);
+  }
+  return feeds;
 }
 
 /** Everything that describes the current rows; replaced as a whole after each successful run. */
@@ -68,7 +77,7 @@ export class OrtNodeSource implements LogitsSource {
     readonly info: BackendInfo,
     private readonly config: ModelConfig,
     private readonly spec: EpSpec,
-    private readonly float: DecoderFloat,
+    private readonly layout: DecoderLayout,
   ) {
     this.vocabSize = config.vocab_size;
     this.maxPositions = maxPositions(config);
@@ -83,9 +92,9 @@ export class OrtNodeSource implements LogitsSource {
     const spec = EP_SPECS[ep];
     const deviceOutputs = spec.cacheOnDevice ? KvCache.presentNames(numLayers(model.config)) : [];
     const { session, info } = await openOrtSession(model.onnxPath, spec, options.threads, deviceOutputs);
-    const float = await checkOpenedDecoder(session, model);
-    const source = new OrtNodeSource(session, { ...info, dtype: float }, model.config, spec, float);
-    if (spec.ep === 'webgpu' && float === 'float16') await source.checkShaderF16(model.onnxPath);
+    const layout = await checkOpenedDecoder(session, model);
+    const source = new OrtNodeSource(session, { ...info, dtype: layout.float }, model.config, spec, layout);
+    if (spec.ep === 'webgpu' && layout.float === 'float16') await source.checkShaderF16(model.onnxPath);
     return source;
   }
 
@@ -97,19 +106,34 @@ export class OrtNodeSource implements LogitsSource {
     const [size, length] = [batch.size, batch.length];
     const buffers = new StepBuffers(size, this.maxPositions);
     const { config } = this;
-    const empty = KvCache.empty(numLayers(config), size, numKvHeads(config), headDim(config), this.float);
-    const feeds: Record<string, Tensor> = {
-      input_ids: new Tensor('int64', inputIds, [size, length]),
-      attention_mask: new Tensor('int64', batch.writeMask(buffers.mask), [size, length]),
-      position_ids: new Tensor('int64', positionIds, [size, length]),
-    };
+    const empty = KvCache.empty(
+      numLayers(config),
+      size,
+      numKvHeads(config),
+      headDim(config),
+      this.layout.float,
+    );
+    const allPositions = options.allPositions ?? false;
+    const feeds = inputTensors(this.layout, {
+      batch: size,
+      seq: length,
+      total: length,
+      inputIds,
+      positionIds,
+      attentionMask: batch.writeMask(buffers.mask),
+      freshCache: true,
+      allPositions,
+    });
     empty.feedInto(feeds);
     const out = await this.session.run(feeds);
     this.rows = { batch, cache: empty.advanced(out), buffers };
-    const logits = float32Data((out.logits as Tensor).type, (out.logits as Tensor).data); // [batch, length, vocab]
-    return options.allPositions
-      ? { batch: size, positions: length, vocab: this.vocabSize, data: logits }
-      : lastPositionLogits(logits, size, length, this.vocabSize);
+    const logitsTensor = out.logits as Tensor;
+    // [batch, positions, vocab]: positions is length, or 1 under num_logits_to_keep.
+    const logits = float32Data(logitsTensor.type, logitsTensor.data);
+    const positions = logitsTensor.dims[1]!;
+    return allPositions
+      ? { batch: size, positions, vocab: this.vocabSize, data: logits }
+      : lastPositionLogits(logits, size, positions, this.vocabSize);
   }
 
   async step(tokens: readonly number[]): Promise<Logits> {
@@ -122,11 +146,16 @@ export class OrtNodeSource implements LogitsSource {
       buffers.inputIds[b] = BigInt(id);
       buffers.positionIds[b] = BigInt(next.lastPosition(b));
     });
-    const feeds: Record<string, Tensor> = {
-      input_ids: buffers.inputIdsTensor,
-      attention_mask: new Tensor('int64', next.writeMask(buffers.mask), [size, next.length]),
-      position_ids: buffers.positionIdsTensor,
-    };
+    const feeds = inputTensors(this.layout, {
+      batch: size,
+      seq: 1,
+      total: next.length,
+      inputIds: buffers.inputIds,
+      positionIds: buffers.positionIds,
+      attentionMask: next.writeMask(buffers.mask),
+      freshCache: false,
+      allPositions: false,
+    });
     rows.cache.feedInto(feeds);
     const out = await this.session.run(feeds);
     this.rows = { batch: next, cache: rows.cache.advanced(out), buffers };

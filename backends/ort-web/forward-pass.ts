@@ -1,23 +1,5 @@
 import type { Logits } from '../../harness/core/backend/contract.ts';
-
-/**
- * What one forward pass of a KV-cache decoder needs, laid out by PaddedBatch on the host:
- * the new columns of every row and the attention mask over the whole cache after this run.
- */
-export interface DecoderFeeds {
-  readonly batch: number;
-  /** New columns in this run: the padded prompt length for prefill, 1 for a step. */
-  readonly seq: number;
-  /** Cache columns after this run (past + seq). */
-  readonly total: number;
-  readonly inputIds: BigInt64Array; // [batch, seq]
-  readonly positionIds: BigInt64Array; // [batch, seq]
-  readonly attentionMask: BigInt64Array; // [batch, total]
-  /** Start from an empty cache (prefill) instead of the one the last run left. */
-  readonly freshCache: boolean;
-  /** Return every column's logits, not only the last. */
-  readonly allPositions: boolean;
-}
+import type { DecoderRun } from '../onnx-shared/decoder-inputs.ts';
 
 /** Milliseconds spent in one call, split where the backend can see the split. */
 export interface CallTiming {
@@ -43,7 +25,7 @@ export interface ForwardTiming {
  */
 export interface ForwardPass {
   /** Run the decoder; the cache becomes this run's present.* outputs. */
-  run(feeds: DecoderFeeds): Promise<Logits>;
+  run(feeds: DecoderRun): Promise<Logits>;
   /** New row r continues old row `sourceRows[r]` (indices already checked). */
   gather(sourceRows: readonly number[]): Promise<void>;
   dispose(): Promise<void>;

@@ -39,6 +39,7 @@ const model: ModelDir = (() => {
     graph: { file: 'onnx/model.onnx', dtype: 'fp32' },
     variants: [{ file: 'onnx/model.onnx', dtype: 'fp32' }],
     onnxPath,
+    externalData: [],
     safetensorsPath: null,
   };
 })();

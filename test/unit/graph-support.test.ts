@@ -44,7 +44,13 @@ describe('which backends run which graph of a model dir', () => {
   });
 
   it('gives a reason shared by several cells one note', () => {
-    const graph = (file: string) => ({ file, dtype: 'q4' as const, bytes: 1e6, sha256: 'f'.repeat(64) });
+    const graph = (file: string) => ({
+      file,
+      dtype: 'q4' as const,
+      externalData: [],
+      bytes: 1e6,
+      sha256: 'f'.repeat(64),
+    });
     const unavailable = { status: 'unavailable' as const, reason: 'no kernel', fix: 'another' };
     const text = renderText(
       backendsDocument([{ id: 'x', summary: 'x', available: true }], {

@@ -9,7 +9,7 @@ type Metadata = InferenceSession.ValueMetadata;
 
 const CONFIG = { model_type: 'gpt2', vocab_size: 97, n_embd: 16, n_head: 2, n_layer: 1 } as Gpt2Config;
 const WHERE = { onnxPath: 'm/onnx/model.onnx', configPath: 'm/config.json' };
-const tensor = (name: string, type: 'int64' | 'float32', shape: (number | string)[]): Metadata => ({
+const tensor = (name: string, type: 'int64' | 'float32' | 'bool', shape: (number | string)[]): Metadata => ({
   name,
   isTensor: true,
   type,
@@ -40,13 +40,39 @@ describe('checkDecoderIo', () => {
     expect(check(INPUTS)).not.toThrow();
   });
 
+  it('reads the layout from the inputs the graph declares: position_ids, num_logits_to_keep, use_cache_branch', () => {
+    const layout = (inputs: readonly Metadata[]) =>
+      checkDecoderIo({ inputMetadata: inputs, outputMetadata: OUTPUTS }, CONFIG, WHERE);
+    expect(layout(INPUTS)).toEqual({
+      float: 'float32',
+      positionIds: true,
+      numLogitsToKeep: false,
+      useCacheBranch: false,
+    });
+    const merged = [
+      ...INPUTS.filter((m) => m.name !== 'position_ids'),
+      tensor('num_logits_to_keep', 'int64', []),
+      tensor('use_cache_branch', 'bool', [1]),
+    ];
+    expect(layout(merged)).toEqual({
+      float: 'float32',
+      positionIds: false,
+      numLogitsToKeep: true,
+      useCacheBranch: true,
+    });
+  });
+
   it('names the graph, config.json and both values on every mismatch', () => {
     const replace = (list: readonly Metadata[], i: number, m: Metadata) =>
       list.map((x, j) => (j === i ? m : x));
     const cases: [() => void, RegExp][] = [
       [
+        check([...INPUTS, tensor('token_type_ids', 'int64', ['b', 's'])]),
+        /graph input "token_type_ids" \(int64 \[b, s\]\) is not one the decoder can feed \(input_ids, attention_mask, .*num_logits_to_keep, use_cache_branch\)/,
+      ],
+      [
         check([...INPUTS, tensor('use_cache_branch', 'int64', [1])]),
-        /graph input "use_cache_branch" is not one the decoder feeds \(input_ids, attention_mask/,
+        /input use_cache_branch is int64, expected bool/,
       ],
       [check(INPUTS.slice(0, 4)), /the graph has no input "past_key_values.0.value"/],
       [

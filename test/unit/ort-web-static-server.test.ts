@@ -7,11 +7,19 @@ import { chromiumAvailability } from '../../backends/ort-web/chromium/availabili
 import { type StaticServer, startStaticServer } from '../../backends/ort-web/chromium/static-server.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'ort-web-server-'));
-const onnxPath = path.join(tmp, 'model.onnx');
+const onnxPath = path.join(tmp, 'model_q4.onnx');
 writeFileSync(onnxPath, 'onnx bytes');
+writeFileSync(path.join(tmp, 'model_q4.onnx_data'), 'chunk 0');
+writeFileSync(path.join(tmp, 'model_q4.onnx_data_1'), 'chunk 1');
+writeFileSync(path.join(tmp, 'model.onnx'), 'another graph in the same folder');
+const externalData = ['model_q4.onnx_data', 'model_q4.onnx_data_1'].map((location) => ({
+  location,
+  path: path.join(tmp, location),
+  bytesRead: 7,
+}));
 let server: StaticServer;
 beforeAll(async () => {
-  server = await startStaticServer(onnxPath);
+  server = await startStaticServer({ onnxPath, externalData });
 });
 afterAll(async () => {
   await server.close();
@@ -35,7 +43,19 @@ describe('the page server', () => {
     expect(await types('ort-page.js')).toMatch(/^text\/javascript/);
     expect(await types('ort/ort.webgpu.min.mjs')).toMatch(/^text\/javascript/);
     expect(await types('ort/ort-wasm-simd-threaded.wasm')).toBe('application/wasm');
-    expect(await (await fetch(at('model.onnx'))).text()).toBe('onnx bytes');
+  });
+
+  it('serves the graph and exactly the external-data files it reads, under model/, and says where', async () => {
+    expect(server.model).toEqual({
+      graph: 'model/model_q4.onnx',
+      externalData: [
+        { path: 'model_q4.onnx_data', data: 'model/model_q4.onnx_data' },
+        { path: 'model_q4.onnx_data_1', data: 'model/model_q4.onnx_data_1' },
+      ],
+    });
+    expect(await (await fetch(at('model/model_q4.onnx'))).text()).toBe('onnx bytes');
+    expect(await (await fetch(at('model/model_q4.onnx_data'))).text()).toBe('chunk 0');
+    expect(await (await fetch(at('model/model_q4.onnx_data_1'))).text()).toBe('chunk 1');
   });
 
   it('serves nothing else: other dist files, traversal, unknown paths are 404', async () => {
@@ -44,6 +64,9 @@ describe('the page server', () => {
       'ort/../package.json',
       'ort/%2e%2e%2fpackage.json',
       'etc/passwd',
+      'model/model.onnx',
+      'model/../model_q4.onnx',
+      'model.onnx',
     ]) {
       expect((await fetch(at(p))).status, p).toBe(404);
     }
@@ -51,7 +74,7 @@ describe('the page server', () => {
 
   it('answers 403 without the secret, and to a Host that is not its own (DNS rebinding)', async () => {
     const { origin } = new URL(server.pageUrl);
-    for (const p of ['/', '/model.onnx', '/ort-page.js', `/${'0'.repeat(32)}/model.onnx`]) {
+    for (const p of ['/', '/model/model_q4.onnx', '/ort-page.js', `/${'0'.repeat(32)}/model/model_q4.onnx`]) {
       expect((await fetch(`${origin}${p}`)).status, p).toBe(403);
     }
     const { port } = new URL(server.pageUrl);
@@ -60,7 +83,7 @@ describe('the page server', () => {
         {
           host: '127.0.0.1',
           port,
-          path: new URL(at('model.onnx')).pathname,
+          path: new URL(at('model/model_q4.onnx')).pathname,
           headers: { Host: `attacker.example:${port}` },
         },
         (response) => resolve(response.statusCode),

@@ -107,6 +107,7 @@ describe('tsF64Factory and tsF32Factory', () => {
     graph: { file: 'onnx/model.onnx', dtype: 'fp32' },
     variants: [{ file: 'onnx/model.onnx', dtype: 'fp32' }],
     onnxPath: join(dir, 'onnx', 'model.onnx'),
+    externalData: [],
     safetensorsPath,
   };
 

@@ -6,11 +6,12 @@ import type { BackendInfo, Logits, OutOfProcessMemory } from '../../../harness/c
 import { BackendUnavailable, HarnessError, ModelDirError } from '../../../harness/core/errors.ts';
 import { headDim, numKvHeads, numLayers } from '../../../harness/core/model/model-config.ts';
 import type { ModelDir } from '../../../harness/core/model/model-dir.ts';
-import { checkDecoderIo } from '../../onnx-shared/decoder-io.ts';
+import { type DecoderInput, type DecoderRun, decoderInputs } from '../../onnx-shared/decoder-inputs.ts';
+import { checkDecoderIo, type DecoderLayout } from '../../onnx-shared/decoder-io.ts';
 import { checkPlacements, parsePlacements } from '../../onnx-shared/ort-placements.ts';
-import { type DecoderFeeds, type ForwardPass, type ForwardTiming, TimingLog } from '../forward-pass.ts';
+import { type ForwardPass, type ForwardTiming, TimingLog } from '../forward-pass.ts';
 import { ChromiumBrowser } from './chromium-browser.ts';
-import type { AdapterAnswer, PageProvider } from './page-protocol.ts';
+import type { AdapterAnswer, PageInput, PageProvider } from './page-protocol.ts';
 import { DEFAULT_CALL_TIMEOUT_MS, PageFailure, PageRpc } from './page-rpc.ts';
 import { type StaticServer, startStaticServer } from './static-server.ts';
 
@@ -62,6 +63,7 @@ export class ChromiumForward implements ForwardPass {
     private readonly server: StaticServer,
     private readonly rpc: PageRpc,
     private readonly vocab: number,
+    private readonly layout: DecoderLayout,
     readonly startup: ChromiumStartup,
   ) {}
 
@@ -71,7 +73,7 @@ export class ChromiumForward implements ForwardPass {
   ): Promise<{ forward: ChromiumForward; info: BackendInfo }> {
     const { backendId, provider } = options;
     const startMs = performance.now();
-    const server = await startStaticServer(model.onnxPath);
+    const server = await startStaticServer(model);
     let browser: ChromiumBrowser | undefined;
     try {
       browser = await ChromiumBrowser.launch({
@@ -95,7 +97,7 @@ export class ChromiumForward implements ForwardPass {
             bundle: BUNDLES[provider],
             executionProvider: provider,
             threads: options.threads,
-            modelUrl: 'model.onnx', // relative to the page, under its secret path
+            model: server.model!,
             cacheShape: {
               layers: numLayers(config),
               heads: numKvHeads(config),
@@ -121,11 +123,11 @@ export class ChromiumForward implements ForwardPass {
           1,
         );
       }
-      const float = checkDecoderIo(answer, model.config, {
+      const layout = checkDecoderIo(answer, model.config, {
         onnxPath: model.onnxPath,
         configPath: path.join(model.path, 'config.json'),
       });
-      if (float === 'float16' && answer.adapter && !answer.adapter.features.includes('shader-f16')) {
+      if (layout.float === 'float16' && answer.adapter && !answer.adapter.features.includes('shader-f16')) {
         throw new BackendUnavailable(
           backendId,
           `${model.onnxPath} is a float16 graph and the WebGPU adapter (${describeDevice(answer.adapter, browser.version)}) has no shader-f16`,
@@ -142,7 +144,7 @@ export class ChromiumForward implements ForwardPass {
         device: describeDevice(answer.adapter, browser.version),
         deviceKind: !answer.adapter ? 'cpu' : answer.adapter.isFallbackAdapter ? 'software-gpu' : 'gpu',
         executionProvider,
-        dtype: float,
+        dtype: layout.float,
         threads: answer.threads,
         versions: {
           'onnxruntime-web': answer.ortVersion,
@@ -151,7 +153,7 @@ export class ChromiumForward implements ForwardPass {
         },
       };
       const startup = { browserMs, sessionMs: performance.now() - startMs - browserMs };
-      return { forward: new ChromiumForward(browser, server, rpc, config.vocab_size, startup), info };
+      return { forward: new ChromiumForward(browser, server, rpc, config.vocab_size, layout, startup), info };
     } catch (error) {
       await browser?.close();
       await server.close();
@@ -178,15 +180,10 @@ export class ChromiumForward implements ForwardPass {
     return this.browser.memory();
   }
 
-  async run(feeds: DecoderFeeds): Promise<Logits> {
+  async run(feeds: DecoderRun): Promise<Logits> {
     const { value, roundTripMs } = await this.rpc.request('run', {
       batch: feeds.batch,
-      seq: feeds.seq,
-      total: feeds.total,
-      // Numbers, not BigInt64Array: a few hundred small ints serialise faster than base64 + BigInt.
-      inputIds: Array.from(feeds.inputIds, Number),
-      positionIds: Array.from(feeds.positionIds, Number),
-      attentionMask: Array.from(feeds.attentionMask, Number),
+      inputs: decoderInputs(this.layout, feeds).map(pageInput),
       freshCache: feeds.freshCache,
       allPositions: feeds.allPositions,
     });
@@ -218,6 +215,13 @@ export class ChromiumForward implements ForwardPass {
       await this.server.close();
     }
   }
+}
+
+/** Numbers, not BigInt64Array: a few hundred small ints serialise faster than base64 + BigInt. */
+function pageInput(input: DecoderInput): PageInput {
+  return input.type === 'int64'
+    ? { name: input.name, type: 'int64', dims: input.dims, values: Array.from(input.data, Number) }
+    : { name: input.name, type: 'bool', dims: input.dims, values: input.data };
 }
 
 /** Base64 of little-endian float32 bytes → a Float32Array of its own (aligned) buffer. */

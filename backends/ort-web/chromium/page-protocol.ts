@@ -20,13 +20,20 @@ export interface CacheShape {
   readonly vocab: number;
 }
 
+/** Where the page finds the model, relative to the page (onnxruntime-web's `externalData` form). */
+export interface ModelUrls {
+  readonly graph: string;
+  /** `path` is the location the graph names; `data` the URL onnxruntime-web fetches it from. */
+  readonly externalData: readonly { readonly path: string; readonly data: string }[];
+}
+
 export interface OpenRequest {
   /** The bundle's file name under the page's `ort/` directory, e.g. ort.webgpu.min.mjs. */
   readonly bundle: string;
   readonly executionProvider: PageProvider;
   readonly threads: number;
-  /** Relative to the page. */
-  readonly modelUrl: string;
+  /** The graph and its external data, relative to the page. */
+  readonly model: ModelUrls;
   readonly cacheShape: CacheShape;
 }
 
@@ -54,17 +61,25 @@ export interface OpenAnswer {
   readonly outputMetadata: readonly ValueMetadataAnswer[];
 }
 
-/** One forward pass; the id arrays are row-major, as numbers (a few hundred small ints). */
+/** One non-cache graph input, row-major; int64 values as numbers (a few hundred small ints). */
+export type PageInput =
+  | {
+      readonly name: string;
+      readonly type: 'int64';
+      readonly dims: readonly number[];
+      readonly values: readonly number[];
+    }
+  | {
+      readonly name: string;
+      readonly type: 'bool';
+      readonly dims: readonly number[];
+      readonly values: readonly boolean[];
+    };
+
+/** One forward pass: exactly the non-cache inputs the graph declares (decoder-inputs.ts). */
 export interface RunRequest {
   readonly batch: number;
-  readonly seq: number;
-  readonly total: number;
-  /** [batch, seq] */
-  readonly inputIds: readonly number[];
-  /** [batch, seq] */
-  readonly positionIds: readonly number[];
-  /** [batch, total] */
-  readonly attentionMask: readonly number[];
+  readonly inputs: readonly PageInput[];
   /** Start from an empty cache (prefill). */
   readonly freshCache: boolean;
   /** Send logits for every position, not only the last. */
@@ -78,7 +93,7 @@ export interface GpuErrorsAnswer {
 
 export interface RunAnswer extends GpuErrorsAnswer {
   readonly modelMs: number;
-  /** seq, or 1 when only the last position was sent. */
+  /** The positions the graph returned (seq, or 1 under num_logits_to_keep), or 1 when only the last was sent. */
   readonly positions: number;
   /** Little-endian float32 bytes of [batch, positions, vocab]. */
   readonly logitsBase64: string;

@@ -7,8 +7,10 @@ import { ModelDirError, UsageError } from '../../../harness/core/errors.ts';
 import { float32Data } from '../../../harness/core/model/float16.ts';
 import { headDim, numKvHeads, numLayers } from '../../../harness/core/model/model-config.ts';
 import type { ModelDir } from '../../../harness/core/model/model-dir.ts';
-import { checkOpenedDecoder, type DecoderFloat } from '../../onnx-shared/decoder-io.ts';
-import { type DecoderFeeds, type ForwardPass, type ForwardTiming, TimingLog } from '../forward-pass.ts';
+import type { DecoderRun } from '../../onnx-shared/decoder-inputs.ts';
+import { decoderInputs } from '../../onnx-shared/decoder-inputs.ts';
+import { checkOpenedDecoder, type DecoderLayout } from '../../onnx-shared/decoder-io.ts';
+import { type ForwardPass, type ForwardTiming, TimingLog } from '../forward-pass.ts';
 
 type Ort = typeof import('onnxruntime-web');
 
@@ -28,7 +30,7 @@ export class NodeWasmForward implements ForwardPass {
     private readonly ort: Ort,
     private readonly session: InferenceSession,
     private readonly model: ModelDir,
-    private readonly float: DecoderFloat,
+    private readonly layout: DecoderLayout,
   ) {}
 
   static async open(
@@ -42,48 +44,56 @@ export class NodeWasmForward implements ForwardPass {
       session = await ort.InferenceSession.create(readFileSync(model.onnxPath), {
         executionProviders: ['wasm'],
         graphOptimizationLevel: 'all',
+        // The wasm build cannot open files: each external-data file is handed over under the
+        // location the graph names.
+        externalData: model.externalData.map((file) => ({
+          path: file.location,
+          data: readFileSync(file.path),
+        })),
       });
     } catch (err) {
       throw new ModelDirError(
         `onnxruntime-web could not load ${model.onnxPath}: ${(err as Error).message}; regenerate or re-export the model`,
       );
     }
-    const float = await checkOpenedDecoder(session, model);
+    const layout = await checkOpenedDecoder(session, model);
     const info: BackendInfo = {
       id: 'ort-web:wasm',
       device: `cpu (${os.cpus()[0]?.model.trim() ?? 'unknown model'}), WebAssembly SIMD in Node ${process.versions.node}`,
       deviceKind: 'cpu',
       executionProvider: 'CPUExecutionProvider (onnxruntime-web wasm)',
-      dtype: float,
+      dtype: layout.float,
       threads: ort.env.wasm.numThreads ?? threads,
       versions: {
         'onnxruntime-web': ort.env.versions.web ?? 'unknown',
         'onnxruntime-common': ort.env.versions.common,
       },
     };
-    return { forward: new NodeWasmForward(ort, session, model, float), info };
+    return { forward: new NodeWasmForward(ort, session, model, layout), info };
   }
 
   get timing(): ForwardTiming {
     return this.log;
   }
 
-  async run(feeds: DecoderFeeds): Promise<Logits> {
+  async run(feeds: DecoderRun): Promise<Logits> {
     const startMs = performance.now();
     const { Tensor } = this.ort;
     const { config } = this.model;
-    const inputs: Record<string, Tensor> = {
-      input_ids: new Tensor('int64', feeds.inputIds, [feeds.batch, feeds.seq]),
-      position_ids: new Tensor('int64', feeds.positionIds, [feeds.batch, feeds.seq]),
-      attention_mask: new Tensor('int64', feeds.attentionMask, [feeds.batch, feeds.total]),
-    };
+    const inputs: Record<string, Tensor> = {};
+    for (const input of decoderInputs(this.layout, feeds)) {
+      inputs[input.name] =
+        input.type === 'bool'
+          ? new Tensor('bool', input.data, input.dims)
+          : new Tensor('int64', input.data, input.dims);
+    }
     const past = feeds.freshCache ? undefined : this.cache;
     const names = cacheNames(numLayers(config));
     const emptyDims = [feeds.batch, numKvHeads(config), 0, headDim(config)];
     names.forEach(([pastName], i) => {
       inputs[pastName] =
         past?.[i] ??
-        (this.float === 'float16'
+        (this.layout.float === 'float16'
           ? new Tensor('float16', new Uint16Array(0), emptyDims)
           : new Tensor('float32', new Float32Array(0), emptyDims));
     });
@@ -92,11 +102,13 @@ export class NodeWasmForward implements ForwardPass {
     const modelMs = performance.now() - runStartMs;
     this.cache = names.map(([, presentName]) => outputs[presentName] as Tensor);
     const logitsTensor = outputs.logits!;
-    // [batch, seq, vocab]; float16 logits (bits) widen exactly to float32.
+    // [batch, positions, vocab] (positions: seq, or 1 under num_logits_to_keep); float16 logits
+    // (bits) widen exactly to float32.
     const all = float32Data(logitsTensor.type, logitsTensor.data);
+    const positions = logitsTensor.dims[1]!;
     const logits: Logits = feeds.allPositions
-      ? { batch: feeds.batch, positions: feeds.seq, vocab: config.vocab_size, data: all }
-      : lastPositionLogits(all, feeds.batch, feeds.seq, config.vocab_size);
+      ? { batch: feeds.batch, positions, vocab: config.vocab_size, data: all }
+      : lastPositionLogits(all, feeds.batch, positions, config.vocab_size);
     this.log.record({
       call: feeds.freshCache ? 'prefill' : 'step',
       modelMs,

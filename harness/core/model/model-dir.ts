@@ -1,3 +1,4 @@
+import type { ExternalDataFile } from '../onnx/external-data.ts';
 import type { ModelConfig } from './model-config.ts';
 import type { OnnxDtype } from './onnx-variants.ts';
 
@@ -29,6 +30,8 @@ export interface ModelDir {
   readonly graph: OnnxGraphFile;
   /** Absolute path of `graph`. */
   readonly onnxPath: string;
+  /** The files beside `graph` holding its weights (ONNX external data), checked complete; often none. */
+  readonly externalData: readonly ExternalDataFile[];
   /** Every decoder graph variant the directory holds, in ONNX_DTYPES order. */
   readonly variants: readonly OnnxGraphFile[];
   /** Absolute path of model.safetensors, or null for an ONNX-only directory. */

@@ -46,3 +46,10 @@ export function dtypeOfFileName(fileName: string): OnnxDtype | null {
   }
   return null;
 }
+
+/** The base name of a graph file: its stem without the dtype suffix (`onnx/model_q4.onnx`, q4 → `model`). */
+export function graphBaseName(file: string, dtype: OnnxDtype | null): string {
+  const stem = file.replace(/^.*\//, '').replace(/\.onnx$/, '');
+  const suffix = dtype === null ? '' : ONNX_DTYPE_SUFFIXES[dtype];
+  return suffix !== '' && stem.endsWith(suffix) ? stem.slice(0, -suffix.length) : stem;
+}

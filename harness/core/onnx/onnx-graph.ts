@@ -41,7 +41,8 @@ function rawBytes(data: Float32Array | BigInt64Array): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-function valueInfo(name: string, elemType: ElemType, dims: readonly Dim[]): OnnxTypes.IValueInfoProto {
+/** A graph input or output of a tensor type (TensorProto.DataType `elemType`); a string dim is symbolic. */
+export function valueInfo(name: string, elemType: number, dims: readonly Dim[]): OnnxTypes.IValueInfoProto {
   return {
     name,
     type: {

@@ -3,9 +3,12 @@ import { join } from 'node:path';
 import { ModelDirError } from '../../core/errors.ts';
 import { parseModelConfig } from '../../core/model/model-config.ts';
 import type { ModelDir } from '../../core/model/model-dir.ts';
+import { graphBaseName } from '../../core/model/onnx-variants.ts';
 import { checkWeightsMatchConfig } from '../../core/model/parameter-layout.ts';
 import { readSafetensorsSpecs } from '../../core/model/safetensors.ts';
+import { externalDataFiles } from '../../core/onnx/external-data.ts';
 import { assertRegularFile } from '../../core/regular-file.ts';
+import { checkDeclaredExternalData } from './declared-external-data.ts';
 import { type GraphChoice, listGraphVariants, selectGraph } from './select-graph.ts';
 
 /** Every file a model dir needs, with how a user gets it (messages quote this). */
@@ -55,6 +58,14 @@ export function readModelDir(dir: string, name: string, choice: GraphChoice = {}
   const variants = listGraphVariants(dir);
   const transformersJsConfig = (rawConfig as Record<string, unknown>)['transformers.js_config'];
   const graph = selectGraph(dir, variants, transformersJsConfig, choice);
+  const onnxPath = join(dir, graph.file);
+  const externalData = externalDataFiles(onnxPath);
+  checkDeclaredExternalData(
+    onnxPath,
+    graphBaseName(graph.file, graph.dtype),
+    transformersJsConfig,
+    externalData,
+  );
 
   let safetensorsPath: string | null = join(dir, 'model.safetensors');
   if (existsSync(safetensorsPath)) {
@@ -74,7 +85,8 @@ export function readModelDir(dir: string, name: string, choice: GraphChoice = {}
     config,
     generationConfig: generationConfig as Record<string, unknown>,
     graph,
-    onnxPath: join(dir, graph.file),
+    onnxPath,
+    externalData,
     variants,
     safetensorsPath,
   };

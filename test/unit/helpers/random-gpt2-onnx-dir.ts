@@ -29,6 +29,7 @@ export function randomGpt2OnnxDir(
     graph: { file: 'onnx/model.onnx', dtype: 'fp32' },
     variants: [{ file: 'onnx/model.onnx', dtype: 'fp32' }],
     onnxPath,
+    externalData: [],
     safetensorsPath: null,
   };
 }

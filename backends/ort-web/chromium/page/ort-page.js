@@ -66,7 +66,7 @@ function gpuDevice() {
  * @param {OpenRequest} request
  * @returns {Promise<OpenAnswer>}
  */
-async function open({ bundle, executionProvider, threads, modelUrl, cacheShape }) {
+async function open({ bundle, executionProvider, threads, model, cacheShape }) {
   shape = cacheShape;
   // Relative to this script: everything is served under the run's secret path.
   const ortDir = new URL('ort/', import.meta.url).href;
@@ -74,13 +74,15 @@ async function open({ bundle, executionProvider, threads, modelUrl, cacheShape }
   ort.env.wasm.wasmPaths = ortDir;
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false;
-  const bytes = new Uint8Array(await (await fetch(modelUrl)).arrayBuffer());
+  const bytes = new Uint8Array(await (await fetch(model.graph)).arrayBuffer());
   cacheLocation = executionProvider === 'webgpu' ? 'gpu-buffer' : 'cpu';
   /** @type {Ort.InferenceSession.SessionOptions} */
   const options = {
     executionProviders: [executionProvider],
     graphOptimizationLevel: 'all',
     logSeverityLevel: 2,
+    // onnxruntime-web fetches each file from its URL and mounts it under the location the graph names.
+    externalData: [...model.externalData],
     preferredOutputLocation: Object.fromEntries(cacheNames().map(([, present]) => [present, cacheLocation])),
   };
   const createStartMs = performance.now();
@@ -136,34 +138,37 @@ async function watchDevice() {
 }
 
 /**
- * One forward pass. `feeds` holds input_ids and position_ids [batch, seq] and attention_mask
- * [batch, total] as numbers; `freshCache` starts from an empty cache (prefill). Only logits come
- * back to the CPU; with `allPositions` false only the last column of them is sent.
+ * One forward pass. `inputs` are the graph's non-cache inputs as Node laid them out; `freshCache`
+ * starts from an empty cache (prefill). Only logits come back to the CPU; with `allPositions` false
+ * only the last column of them is sent.
  * @param {RunRequest} request
  * @returns {Promise<RunAnswer>}
  */
-async function run({ batch, seq, total, inputIds, positionIds, attentionMask, freshCache, allPositions }) {
+async function run({ batch, inputs, freshCache, allPositions }) {
   const startMs = performance.now();
-  /** @type {(values: readonly number[], dims: readonly number[]) => Ort.Tensor} */
-  const int64 = (values, dims) => new ort.Tensor('int64', BigInt64Array.from(values, BigInt), dims);
   /** @type {Record<string, Ort.Tensor>} */
-  const feeds = {
-    input_ids: int64(inputIds, [batch, seq]),
-    position_ids: int64(positionIds, [batch, seq]),
-    attention_mask: int64(attentionMask, [batch, total]),
-  };
+  const feeds = Object.fromEntries(
+    inputs.map((input) => [
+      input.name,
+      input.type === 'int64'
+        ? new ort.Tensor('int64', BigInt64Array.from(input.values, BigInt), input.dims)
+        : new ort.Tensor('bool', Uint8Array.from(input.values, Number), input.dims),
+    ]),
+  );
   const past = freshCache ? undefined : cache;
   cacheNames().forEach(([pastName], i) => {
     feeds[pastName] = past?.[i] ?? emptyCacheTensor([batch, shape.heads, 0, shape.headDim]);
   });
   const outputs = await openSession().run(feeds);
-  const logits = asFloat32(output(outputs, 'logits')); // [batch, seq, vocab], already on the CPU
+  const logitsTensor = output(outputs, 'logits');
+  const logits = asFloat32(logitsTensor); // [batch, positions, vocab], already on the CPU
+  const positions = logitsTensor.dims[1] ?? 1; // seq, or fewer under num_logits_to_keep
   const next = cacheNames().map(([, presentName]) => output(outputs, presentName));
   releaseCache();
   cache = next;
-  const kept = allPositions ? logits : lastColumn(logits, batch, seq, shape.vocab);
+  const kept = allPositions ? logits : lastColumn(logits, batch, positions, shape.vocab);
   const modelMs = performance.now() - startMs;
-  return { modelMs, positions: allPositions ? seq : 1, logitsBase64: toBase64(kept), ...drainErrors() };
+  return { modelMs, positions: allPositions ? positions : 1, logitsBase64: toBase64(kept), ...drainErrors() };
 }
 
 /**
