@@ -9,6 +9,30 @@ const out = mkdtempSync(join(tmpdir(), 'quantize-cli-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('decode-harness quantize', () => {
+  it('quantizes a graph whose weights are external data, reading them back, and writes fp16 too', () => {
+    const dir = join(out, 'from-external');
+    for (const dtype of ['q4', 'fp16']) {
+      const run = runCli(['quantize', '--model', 'tiny-gpt2-onnx', '--dtype', dtype, '--out', dir]);
+      expect(run.code, run.stderr).toBe(0);
+    }
+    const q4 = readFileSync(join(dir, 'onnx', 'model_q4.onnx'));
+    expect(q4.includes('model.onnx_data')).toBe(false);
+    // q4 stores the 4-bit codes inline: about as large as the embedded tiny-gpt2's q4 (15,073,683 bytes).
+    expect(Math.abs(q4.byteLength - 15_073_683)).toBeLessThan(2_000);
+    const generate = runCli([
+      'generate',
+      '--model',
+      dir,
+      '--dtype',
+      'fp16',
+      '--prompt',
+      'Hi',
+      '--max-new-tokens',
+      '3',
+    ]);
+    expect(generate.code, generate.stderr).toBe(0);
+  });
+
   it('writes a variant and the files beside it into --out, which then runs with --dtype', () => {
     const run = runCli([
       'quantize',
@@ -61,7 +85,7 @@ describe('decode-harness quantize', () => {
       [['--dtype', 'q4'], /--model tiny-gpt2 is generated .* pass --out DIR/],
       [
         ['--dtype', 'q5', '--out', out],
-        /--dtype "q5" is not one the quantizer makes; pass one of q8, q4, q4f16/,
+        /--dtype "q5" is not one the quantizer makes; pass one of fp16, q8, q4, q4f16/,
       ],
       [['--dtype', 'q8', '--block-size', '64', '--out', out], /--block-size applies to q4 and q4f16, not q8/],
       [['--dtype', 'q4', '--block-size', '48', '--out', out], /--block-size 48 is not a power of two/],

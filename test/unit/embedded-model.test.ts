@@ -66,6 +66,44 @@ describe.each(['tiny-gpt2', 'tiny-llama'])('embedded %s', (name) => {
   });
 });
 
+const TEXT_FILES = ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json'];
+/** What each repository layout ships: no model.safetensors; the graphs where that layout puts them. */
+const LAYOUT_FILES: Readonly<Record<string, readonly string[]>> = {
+  'onnx-community': [
+    'onnx/model.onnx',
+    'onnx/model.onnx_data',
+    'onnx/model.onnx_data_1',
+    'onnx/model_fp16.onnx',
+    'onnx/model_quantized.onnx',
+    'onnx/model_q4.onnx',
+    'onnx/model_q4f16.onnx',
+  ],
+  optimum: ['decoder_model_merged.onnx'],
+};
+
+describe.each([
+  ['tiny-gpt2-onnx', 'onnx-community'],
+  ['tiny-llama-onnx', 'onnx-community'],
+  ['tiny-gpt2-optimum', 'optimum'],
+  ['tiny-llama-optimum', 'optimum'],
+])('embedded %s (%s layout)', (name, layout) => {
+  it("ships the layout's files, regenerates bit-identically and matches its manifest", async () => {
+    const files = buildEmbeddedModelFiles(name);
+    expect([...files.keys()].sort()).toEqual([...TEXT_FILES, ...LAYOUT_FILES[layout]!].sort());
+    expect(manifestFromFiles(name, files).files).toEqual((await readManifest(name)).files);
+    await expect(verifyEmbeddedModel(name)).resolves.toBeUndefined();
+  });
+
+  it('declares its external data in config.json as transformers.js reads it, where it has any', () => {
+    const config = JSON.parse(new TextDecoder().decode(buildEmbeddedModelFiles(name).get('config.json')));
+    expect(config['transformers.js_config']).toEqual(
+      layout === 'onnx-community'
+        ? { dtype: 'fp32', use_external_data_format: { 'model.onnx': 2 } }
+        : { dtype: 'fp32' },
+    );
+  });
+});
+
 describe('embedded tiny-gpt2', () => {
   it('detects a corrupted copy and says how to rebuild or update the manifest', async () => {
     const dir = join(root, 'corrupted');

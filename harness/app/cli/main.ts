@@ -31,8 +31,8 @@ Usage:
                                  throughput: pp/tg tokens/s, TTFT, inter-token latency, memory, roofline
   decode-harness bench compare A.json B.json [--fail-if-slower PCT]
   decode-harness bench micro | targets   tinybench kernels/processors | the targets table (npm run bench)
-  decode-harness quantize  --model DIR|NAME --dtype q8|q4|q4f16 [--block-size N] [--out DIR] [--yes]
-                                 write onnx/model_quantized.onnx, model_q4.onnx or model_q4f16.onnx
+  decode-harness quantize  --model DIR|NAME --dtype fp16|q8|q4|q4f16 [--block-size N] [--out DIR] [--yes]
+                                 write onnx/model_fp16.onnx, model_quantized.onnx, model_q4.onnx or model_q4f16.onnx
 
 Graph variants: every command that loads a model takes --dtype fp32|fp16|q8|int8|uint8|q4|q4f16|bnb4
 (transformers.js's file names) or --onnx FILE; \`decode-harness backends --model M\` lists them.

@@ -4,10 +4,12 @@ import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { ModelDirError } from '../../core/errors.ts';
 import type { Gpt2Config } from '../../core/model/families/gpt2.ts';
+import type { LlamaConfig } from '../../core/model/families/llama.ts';
 import { PROJECT_ROOT, projectPath } from '../../core/project-root.ts';
 import { DEFAULT_GPT2_SCALES } from './generate-gpt2-weights.ts';
 import { DEFAULT_LLAMA_SCALES } from './generate-llama-weights.ts';
 import { type GeneratedModel, generatedModelFiles } from './generated-model.ts';
+import type { RepositoryLayout } from './layouts/repository-layout.ts';
 import { GPT2_EOS_ID, GPT2_VOCAB_SIZE } from './tokenizer-files.ts';
 import { type ModelDirFiles, materialise, writeModelDirAtomically } from './write-model-dir.ts';
 
@@ -23,6 +25,28 @@ const TINY_GPT2_CONFIG: Gpt2Config = {
   layer_norm_epsilon: 1e-5,
   activation_function: 'gelu_new',
   tie_word_embeddings: true,
+  bos_token_id: GPT2_EOS_ID,
+  eos_token_id: GPT2_EOS_ID,
+};
+
+/** tiny-llama's shape. */
+const TINY_LLAMA_CONFIG: LlamaConfig = {
+  model_type: 'llama',
+  vocab_size: GPT2_VOCAB_SIZE,
+  hidden_size: 64,
+  intermediate_size: 176,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  head_dim: 16,
+  max_position_embeddings: 256,
+  rms_norm_eps: 1e-5,
+  rope_theta: 10000,
+  rope_scaling: null,
+  hidden_act: 'silu',
+  tie_word_embeddings: false,
+  attention_bias: false,
+  o_proj_bias: false,
   bos_token_id: GPT2_EOS_ID,
   eos_token_id: GPT2_EOS_ID,
 };
@@ -70,29 +94,52 @@ const EMBEDDED_MODELS: Readonly<Record<string, GeneratedModel>> = {
    */
   'tiny-llama': {
     family: 'llama',
-    config: {
-      model_type: 'llama',
-      vocab_size: GPT2_VOCAB_SIZE,
-      hidden_size: 64,
-      intermediate_size: 176,
-      num_hidden_layers: 2,
-      num_attention_heads: 4,
-      num_key_value_heads: 2,
-      head_dim: 16,
-      max_position_embeddings: 256,
-      rms_norm_eps: 1e-5,
-      rope_theta: 10000,
-      rope_scaling: null,
-      hidden_act: 'silu',
-      tie_word_embeddings: false,
-      attention_bias: false,
-      o_proj_bias: false,
-      bos_token_id: GPT2_EOS_ID,
-      eos_token_id: GPT2_EOS_ID,
-    },
+    config: TINY_LLAMA_CONFIG,
     seed: 42,
     scales: DEFAULT_LLAMA_SCALES,
     variants: ['q8', 'q4', 'q4f16'],
+  },
+  /**
+   * tiny-gpt2 laid out as an onnx-community repository: ONNX only (no model.safetensors), every
+   * graph with num_logits_to_keep, onnx/model.onnx's weights in model.onnx_data and
+   * model.onnx_data_1 (declared in config.json), and the fp16, q8, q4 and q4f16 variants.
+   * The fp32 graph computes tiny-gpt2's function (layout-equivalence.test.ts).
+   */
+  'tiny-gpt2-onnx': {
+    family: 'gpt2',
+    config: TINY_GPT2_CONFIG,
+    seed: 42,
+    scales: DEFAULT_GPT2_SCALES,
+    variants: ['fp16', 'q8', 'q4', 'q4f16'],
+    repository: 'onnx-community',
+  },
+  /** tiny-llama laid out as tiny-gpt2-onnx is. */
+  'tiny-llama-onnx': {
+    family: 'llama',
+    config: TINY_LLAMA_CONFIG,
+    seed: 42,
+    scales: DEFAULT_LLAMA_SCALES,
+    variants: ['fp16', 'q8', 'q4', 'q4f16'],
+    repository: 'onnx-community',
+  },
+  /**
+   * tiny-gpt2 as Optimum exports it with a merged decoder: ONNX only, decoder_model_merged.onnx at
+   * the root (one If on use_cache_branch), positions derived from attention_mask inside the graph.
+   */
+  'tiny-gpt2-optimum': {
+    family: 'gpt2',
+    config: TINY_GPT2_CONFIG,
+    seed: 42,
+    scales: DEFAULT_GPT2_SCALES,
+    repository: 'optimum',
+  },
+  /** tiny-llama laid out as tiny-gpt2-optimum is. */
+  'tiny-llama-optimum': {
+    family: 'llama',
+    config: TINY_LLAMA_CONFIG,
+    seed: 42,
+    scales: DEFAULT_LLAMA_SCALES,
+    repository: 'optimum',
   },
 };
 
@@ -101,6 +148,11 @@ export const EMBEDDED_MODEL_NAMES: readonly string[] = Object.keys(EMBEDDED_MODE
 /** The dtype an embedded model's files store and compute in. */
 export function embeddedModelDtype(name: string): 'float32' | 'float16' {
   return embeddedModel(name).dtype ?? 'float32';
+}
+
+/** The repository layout an embedded model copies (an ONNX-only layout of another's weights), or null. */
+export function embeddedModelRepository(name: string): RepositoryLayout | null {
+  return embeddedModel(name).repository ?? null;
 }
 
 export function isEmbeddedModelName(name: string): boolean {

@@ -3,6 +3,7 @@ import { roundToFloat16 } from '../../core/model/float16.ts';
 import type { FamilyConfigs } from '../../core/model/model-config.ts';
 import { FAMILY_WRITERS, type FamilyScales, type FamilyWriter } from './family-writers.ts';
 import { float16ModelDirFiles } from './float16-model-dir.ts';
+import { asRepository, type RepositoryLayout } from './layouts/repository-layout.ts';
 import { type QuantizedDtype, withQuantizedVariants } from './quantize/quantized-variants.ts';
 import type { LazyModelDirFiles } from './write-model-dir.ts';
 
@@ -20,6 +21,8 @@ export type GeneratedModel = {
   readonly dtype?: 'float16';
   /** Quantized graphs beside onnx/model.onnx (onnx/model_q4.onnx, …), as model repositories ship them. */
   readonly variants?: readonly QuantizedDtype[];
+  /** Laid out as a downloaded repository (ONNX-only); the project's own layout when absent. */
+  readonly repository?: RepositoryLayout;
 };
 
 /**
@@ -41,5 +44,6 @@ export function generatedModelFiles(model: GeneratedModel): LazyModelDirFiles {
   const files = writer.modelDirFiles(model.config, weights);
   const typed =
     model.dtype === 'float16' ? float16ModelDirFiles(files, weights, writer.safetensorsName) : files;
-  return model.variants === undefined ? typed : withQuantizedVariants(typed, model.variants);
+  const withVariants = model.variants === undefined ? typed : withQuantizedVariants(typed, model.variants);
+  return model.repository === undefined ? withVariants : asRepository(withVariants, model.repository);
 }

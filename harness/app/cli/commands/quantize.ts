@@ -6,6 +6,7 @@ import { checkOutputDir } from '../../../core/io/output-paths.ts';
 import { variantFileName } from '../../../core/model/onnx-variants.ts';
 import { MODEL_DIR_FILES } from '../../../engine/model/read-model-dir.ts';
 import { sha256Hex } from '../../../engine/model-gen/embedded-models.ts';
+import { inlineExternalData } from '../../../engine/model-gen/layouts/external-data.ts';
 import { isGeneratedModelName, loadModelDir } from '../../../engine/model-gen/load-model-dir.ts';
 import {
   BLOCKED_DTYPES,
@@ -76,7 +77,11 @@ export async function runQuantize(argv: readonly string[]): Promise<number> {
   const companions = outDir === model.path ? {} : companionFiles(model.path, outDir);
 
   const t0 = performance.now();
-  const fp32 = readFileSync(model.onnxPath);
+  // The quantizers rewrite raw_data; a graph with external data is read back whole first.
+  const fp32 = inlineExternalData(
+    readFileSync(model.onnxPath),
+    new Map(model.externalData.map((f) => [f.location, readFileSync(f.path)])),
+  );
   const bytes = QUANTIZERS[dtype](fp32, { blockSize });
   writeFilesAtomic(outDir, companions);
   writeFileAtomic(target, bytes);

@@ -1,4 +1,5 @@
 import { variantFileName } from '../../../core/model/onnx-variants.ts';
+import { onnxToFloat16 } from '../onnx-to-float16.ts';
 import type { LazyModelDirFiles } from '../write-model-dir.ts';
 import { quantizeGraphQ4 } from './quantize-graph-q4.ts';
 import { quantizeGraphQ4F16 } from './quantize-graph-q4f16.ts';
@@ -6,10 +7,11 @@ import { quantizeGraphQ8 } from './quantize-graph-q8.ts';
 
 /**
  * The graph variants the project can make from a float32 graph, each with the quantizer's defaults
- * (q8: per-tensor int8 weights; q4 and q4f16: asymmetric 32-weight blocks), by transformers.js's
- * dtype names.
+ * (fp16: every weight, activation, cache and logit in half precision; q8: per-tensor int8 weights;
+ * q4 and q4f16: asymmetric 32-weight blocks), by transformers.js's dtype names.
  */
 export const QUANTIZERS = {
+  fp16: (graph) => onnxToFloat16(graph),
   q8: (graph) => quantizeGraphQ8(graph),
   q4: (graph, options) => quantizeGraphQ4(graph, options),
   q4f16: (graph, options) => quantizeGraphQ4F16(graph, options),

@@ -1,0 +1,150 @@
+import { AutoModelForCausalLM, env, Tensor } from '@huggingface/transformers';
+import { afterEach, describe, expect, it } from 'vitest';
+import { allBackendFactories, createBackend } from '../../harness/app/registry.ts';
+import type { Logits, LogitsSource } from '../../harness/core/backend/contract.ts';
+import { BackendUnavailable } from '../../harness/core/errors.ts';
+import type { ModelDir } from '../../harness/core/model/model-dir.ts';
+import { greedy } from '../../harness/engine/decode/greedy.ts';
+import { eosTokenIds } from '../../harness/engine/model/eos-token-ids.ts';
+import { loadTokenizer } from '../../harness/engine/model/tokenizer.ts';
+import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
+import { requireAvailable } from '../helpers/backends.ts';
+
+/**
+ * Each repository layout of an embedded model computes its base model's function: the same
+ * weights, with num_logits_to_keep, external data, a merged decoder or positions derived inside
+ * the graph. On every ONNX backend that runs both, the layout's logits must equal the base's
+ * through the model calls decoding makes: a padded two-row prefill (all positions and the last
+ * only), cached steps, and a beam reorder. Software GPU adapters run these too (a few calls each).
+ */
+const PAIRS: readonly { layout: string; base: string; dtype: string }[] = [
+  { layout: 'tiny-gpt2-onnx', base: 'tiny-gpt2', dtype: 'fp32' },
+  { layout: 'tiny-gpt2-onnx', base: 'tiny-gpt2', dtype: 'q4' },
+  { layout: 'tiny-gpt2-onnx', base: 'tiny-gpt2', dtype: 'q8' },
+  { layout: 'tiny-llama-onnx', base: 'tiny-llama', dtype: 'fp32' },
+  { layout: 'tiny-gpt2-optimum', base: 'tiny-gpt2', dtype: 'fp32' },
+  { layout: 'tiny-llama-optimum', base: 'tiny-llama', dtype: 'fp32' },
+];
+
+/**
+ * Largest |Δlogit| allowed. The graphs do the same float32 operations in the same order, so on the
+ * CPU providers they agree bit for bit (measured: 0); a GPU provider may fuse a rewired graph
+ * differently, which stays at float32 rounding of logits of magnitude ~10.
+ */
+const TOLERANCE = 1e-5;
+
+const ONNX_BACKENDS = allBackendFactories().filter((f) => !f.id.startsWith('ts:'));
+
+function maxAbsDiff(a: Logits, b: Logits): number {
+  expect([a.batch, a.positions, a.vocab]).toEqual([b.batch, b.positions, b.vocab]);
+  let worst = 0;
+  for (let i = 0; i < a.data.length; i++) worst = Math.max(worst, Math.abs(a.data[i]! - b.data[i]!));
+  return worst;
+}
+
+/** The model calls of a padded two-row decode, each call's logits. */
+async function calls(source: LogitsSource, rows: readonly number[][]): Promise<Logits[]> {
+  const out = [await source.prefill(rows, { allPositions: true })];
+  source.reset();
+  out.push(await source.prefill(rows));
+  for (const token of [11, 262, 290]) out.push(await source.step([token, token + 1]));
+  await source.reorder([1, 1]);
+  out.push(await source.step([13, 14]));
+  source.reset();
+  return out;
+}
+
+describe.each(ONNX_BACKENDS)('layouts on $id', (factory) => {
+  /** Disposed after each test: a Chromium backend is a browser. */
+  const opened: LogitsSource[] = [];
+  afterEach(async () => {
+    for (const source of opened.splice(0)) await source.dispose();
+  });
+
+  it.for(PAIRS)('$layout $dtype computes $base $dtype', async ({ layout, base, dtype }, ctx) => {
+    if (!(await requireAvailable(factory, ctx))) return;
+    const open = async (model: ModelDir): Promise<LogitsSource | null> => {
+      try {
+        const source = await createBackend(factory.id, model);
+        opened.push(source);
+        return source;
+      } catch (err) {
+        if (!(err instanceof BackendUnavailable)) throw err;
+        return null;
+      }
+    };
+    const baseModel = await loadModelDir(base, { dtype });
+    const layoutModel = await loadModelDir(layout, { dtype });
+    const baseSource = await open(baseModel);
+    const layoutSource = await open(layoutModel);
+    // A backend that cannot run the base graph (q8 on WebGPU) must refuse the layout too, and the reverse.
+    expect(layoutSource === null, `${factory.id} runs exactly one of ${base} and ${layout} at ${dtype}`).toBe(
+      baseSource === null,
+    );
+    if (baseSource === null || layoutSource === null) {
+      console.warn(`SKIP ${factory.id} ${layout} ${dtype}: the backend cannot run this graph (nor its base)`);
+      ctx.skip();
+      return;
+    }
+    const tokenizer = await loadTokenizer(baseModel);
+    const rows = ['The quick brown fox jumps', 'Hello'].map((text) => tokenizer.encode(text));
+    const expected = await calls(baseSource, rows);
+    const actual = await calls(layoutSource, rows);
+    const diffs = actual.map((logits, i) => maxAbsDiff(logits, expected[i]!));
+    console.log(
+      `${factory.id} ${layout} ${dtype} vs ${base}: max |Δlogit| per call ${diffs.map((d) => d.toExponential(1)).join(' ')}`,
+    );
+    for (const diff of diffs) expect(diff).toBeLessThanOrEqual(TOLERANCE);
+  });
+});
+
+/** transformers.js's options to find each layout's graph: onnx/model.onnx, or Optimum's root merged decoder. */
+const TRANSFORMERS_JS_FILES: Readonly<Record<string, { subfolder?: string; model_file_name?: string }>> = {
+  'tiny-gpt2-onnx': {},
+  'tiny-llama-onnx': {},
+  'tiny-gpt2-optimum': { subfolder: '', model_file_name: 'decoder_model_merged' },
+  'tiny-llama-optimum': { subfolder: '', model_file_name: 'decoder_model_merged' },
+};
+
+describe('each layout as transformers.js loads it', () => {
+  it.for(Object.entries(TRANSFORMERS_JS_FILES))(
+    '%s: transformers.js generate() greedy continues as ort-node:cpu on the base model does',
+    async ([layout, files]) => {
+      const base = PAIRS.find((p) => p.layout === layout)!.base;
+      const baseModel = await loadModelDir(base);
+      const layoutModel = await loadModelDir(layout);
+      const tokenizer = await loadTokenizer(baseModel);
+      const ids = tokenizer.encode('The quick brown fox');
+      const source = await createBackend('ort-node:cpu', baseModel);
+      let expected: number[];
+      try {
+        const result = await greedy(source, ids, {
+          maxNewTokens: 16,
+          eosTokenIds: eosTokenIds(baseModel),
+          recordTopK: 1,
+        });
+        expected = [...result.sequences[0]!.tokenIds];
+      } finally {
+        await source.dispose();
+      }
+      env.allowRemoteModels = false;
+      const peer = await AutoModelForCausalLM.from_pretrained(layoutModel.path, {
+        local_files_only: true,
+        dtype: 'fp32',
+        device: 'cpu',
+        ...files,
+      });
+      try {
+        const output = (await peer.generate({
+          input_ids: new Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]),
+          attention_mask: new Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
+          max_new_tokens: 16,
+          do_sample: false,
+        })) as Tensor;
+        expect(Array.from(output.data as BigInt64Array, Number).slice(ids.length)).toEqual(expected);
+      } finally {
+        await peer.dispose();
+      }
+    },
+  );
+});
