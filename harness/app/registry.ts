@@ -41,6 +41,23 @@ export function referenceIdFor(model: ModelDir): string {
   return safetensorsDescribeGraph(model) ? REFERENCE_BACKEND_ID : GRAPH_REFERENCE_BACKEND_ID;
 }
 
+/**
+ * Why a report's reference is the one it is, in one sentence every report prints: given on the
+ * command line, ts:f64 over model.safetensors, or the graph itself on ONNX Runtime's CPU provider
+ * because ts:f64 cannot compute that graph.
+ */
+export function referenceChoice(model: ModelDir, given?: string): string {
+  if (given !== undefined) return `${given}, given by --reference`;
+  if (safetensorsDescribeGraph(model)) {
+    return `${REFERENCE_BACKEND_ID}: float64 kernels over model.safetensors, which holds this graph's weights`;
+  }
+  const why =
+    model.safetensorsPath === null
+      ? 'the model dir has no model.safetensors'
+      : `${model.graph.file} is not the graph model.safetensors describes`;
+  return `${GRAPH_REFERENCE_BACKEND_ID} on the graph itself: ${why}, so ${REFERENCE_BACKEND_ID} cannot compute it`;
+}
+
 /** The default reference's factory, for engine code that opens the reference itself. */
 export function referenceFactory(model: ModelDir): BackendFactory {
   return backendFactory(referenceIdFor(model));

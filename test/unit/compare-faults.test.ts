@@ -45,6 +45,7 @@ async function compare(backends: LogitsSource[]): Promise<CompareRecord> {
     return await compareBackends({
       model: { name: model.name, path: model.path, graph: (await modelIdentity(model)).graph },
       reference,
+      referenceChoice: 'ts:f64, as the test opens it',
       backends,
       prompts,
       maxNewTokens: MAX_NEW_TOKENS,

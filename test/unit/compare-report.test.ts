@@ -29,6 +29,7 @@ beforeAll(async () => {
     record = await compareBackends({
       model: { name: model.name, path: model.path, graph: (await modelIdentity(model)).graph },
       reference,
+      referenceChoice: 'ts:f64, as the test opens it',
       backends,
       prompts: ['The quick brown fox', 'Hello'].map((text) => ({ text, ids: tokenizer.encode(text) })),
       maxNewTokens: 6,

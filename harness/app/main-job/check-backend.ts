@@ -8,7 +8,7 @@ import { goldenSummary } from '../../engine/golden/model-goldens.ts';
 import { checkSource } from '../../engine/golden/run-check.ts';
 import { selectGoldens } from '../../engine/golden/software-adapter-subset.ts';
 import { eosTokenIds } from '../../engine/model/eos-token-ids.ts';
-import { referenceIdFor } from '../registry.ts';
+import { referenceChoice, referenceIdFor } from '../registry.ts';
 import type { JobContext } from './job-context.ts';
 import type { BackendOutcome, GreedyAgreement } from './main-job-record.ts';
 import { quickTiming } from './quick-timing.ts';
@@ -55,6 +55,7 @@ export async function checkBackend(
       const record = await compareBackends({
         model: { name: model.name, path: model.path, graph: ctx.identity.graph },
         reference,
+        referenceChoice: referenceChoice(model),
         backends: [source],
         prompts,
         maxNewTokens: newTokens,

@@ -79,6 +79,8 @@ export interface MainJobRecord {
   readonly machine: MachineRecord;
   readonly model: { readonly name: string; readonly path: string; readonly graph: ModelIdentity['graph'] };
   readonly referenceId: string;
+  /** Why this reference, in one sentence (registry.ts referenceChoice). */
+  readonly referenceChoice: string;
   readonly options: MainJobOptions;
   readonly backends: readonly BackendOutcome[];
   readonly counts: MainJobCounts;

@@ -1,6 +1,6 @@
 import { machineRecord } from '../../core/machine.ts';
 import type { GraphChoice } from '../../engine/model/select-graph.ts';
-import { backendFactory, referenceIdFor } from '../registry.ts';
+import { backendFactory, referenceChoice, referenceIdFor } from '../registry.ts';
 import { checkBackend } from './check-backend.ts';
 import { openJobContext } from './job-context.ts';
 import {
@@ -58,6 +58,7 @@ export async function runMainJob(input: MainJobInput): Promise<MainJobRecord> {
     machine: machineRecord(),
     model: { name: ctx.model.name, path: ctx.model.path, graph: ctx.identity.graph },
     referenceId: referenceIdFor(ctx.model),
+    referenceChoice: referenceChoice(ctx.model),
     options,
     backends,
     counts,

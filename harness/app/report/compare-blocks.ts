@@ -58,6 +58,7 @@ function contextLines(record: CompareRecord): string[] {
     `model ${record.model.name} (${record.model.path}); graph ${describeGraph(record.model.graph)}`,
     ...(record.model.variants ?? []).map((g) => `variant ${g.dtype ?? 'custom'}: ${describeGraph(g)}`),
     `reference ${describe(record.reference)}${record.model.variants ? ` on ${record.model.graph.file}` : ''}`,
+    `  why this reference: ${record.referenceChoice}`,
     ...record.backends.map((a) => `backend ${describe(a.backend)}`),
     ...(record.notRun ?? []).map((n) => `not run: ${n.id}: ${n.reason}`),
     `${record.prompts.length} prompts, up to ${record.maxNewTokens} greedy tokens each: ${positions} teacher-forced positions per backend`,

@@ -130,7 +130,7 @@ function contextLines(record: MainJobRecord): string[] {
   const m = record.machine;
   const { options } = record;
   return [
-    `model ${record.model.name} (${record.model.path}); graph ${describeGraph(record.model.graph)}; reference ${record.referenceId}; ${record.createdAt}`,
+    `model ${record.model.name} (${record.model.path}); graph ${describeGraph(record.model.graph)}; reference ${record.referenceChoice}; ${record.createdAt}`,
     `machine: ${m.cpuModel}, ${m.logicalCores} cores, ${m.memoryGiB} GiB, ${m.os}, node ${m.node}, commit ${m.gitCommit ?? 'n/a'}`,
     `backends: ${options.backends.join(', ')}; required: ${options.required.join(', ') || 'none'}; ` +
       `goldens on software adapters: ${options.full ? 'all (--full)' : 'representative subset (--full runs all)'}`,

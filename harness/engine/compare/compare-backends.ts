@@ -24,6 +24,8 @@ const DIVERGENCE_TOP_K = 5;
 export interface CompareInput {
   readonly model: CompareRecord['model'];
   readonly reference: LogitsSource;
+  /** Why this reference, in one sentence. */
+  readonly referenceChoice: string;
   /** The backends measured against the reference; distinct ids, the reference not among them. */
   readonly backends: readonly LogitsSource[];
   readonly prompts: readonly { readonly text: string; readonly ids: readonly number[] }[];
@@ -133,6 +135,7 @@ export async function compareBackends(input: CompareInput): Promise<CompareRecor
     machine: machineRecord(),
     model: input.model,
     reference: reference.info,
+    referenceChoice: input.referenceChoice,
     maxNewTokens: input.maxNewTokens,
     prompts,
     backends: agreements,

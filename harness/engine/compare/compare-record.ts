@@ -21,6 +21,8 @@ export interface CompareRecord {
     readonly variants?: readonly ModelIdentity['graph'][];
   };
   readonly reference: BackendInfo;
+  /** Why this reference, in one sentence (registry.ts referenceChoice). */
+  readonly referenceChoice: string;
   /** (backend, graph) pairs that could not run here, and why; absent when all ran. */
   readonly notRun?: readonly { readonly id: string; readonly reason: string }[];
   /** Greedy budget of the reference continuation (teacher-forced steps per prompt, at most). */

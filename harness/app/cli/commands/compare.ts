@@ -15,7 +15,13 @@ import { eosTokenIds } from '../../../engine/model/eos-token-ids.ts';
 import { modelIdentity } from '../../../engine/model/model-identity.ts';
 import { loadTokenizer } from '../../../engine/model/tokenizer.ts';
 import { loadModelDir } from '../../../engine/model-gen/load-model-dir.ts';
-import { backendFactory, createBackend, referenceIdFor, resolveBackendIds } from '../../registry.ts';
+import {
+  backendFactory,
+  createBackend,
+  referenceChoice,
+  referenceIdFor,
+  resolveBackendIds,
+} from '../../registry.ts';
 import { compareDocument } from '../../report/compare-blocks.ts';
 import { renderHtml } from '../../report/render-html.ts';
 import { renderMarkdown } from '../../report/render-markdown.ts';
@@ -148,6 +154,7 @@ export async function runCompare(argv: readonly string[]): Promise<number> {
         ...(variantGraphs ? { variants: variantGraphs } : {}),
       },
       reference,
+      referenceChoice: referenceChoice(model, values.reference),
       backends,
       prompts,
       maxNewTokens,

@@ -55,13 +55,17 @@ function externalise(tensor: OnnxTypes.ITensorProto, location: string, offset: n
  * The graph with every external initializer read back inline from `files` (location → bytes), so a
  * graph writer that works on raw_data (the quantizers) sees all the weights.
  */
-export function inlineExternalData(graphBytes: Uint8Array, files: ReadonlyMap<string, Uint8Array>): Uint8Array {
+export function inlineExternalData(
+  graphBytes: Uint8Array,
+  files: ReadonlyMap<string, Uint8Array>,
+): Uint8Array {
   const model = onnx.ModelProto.decode(graphBytes);
   for (const tensor of model.graph?.initializer ?? []) {
     if (tensor.dataLocation !== onnx.TensorProto.DataLocation.EXTERNAL) continue;
     const entry = Object.fromEntries((tensor.externalData ?? []).map((e) => [e.key, e.value]));
     const data = files.get(entry.location ?? '');
-    if (data === undefined) throw new Error(`inlineExternalData: no bytes for ${JSON.stringify(entry.location)}`);
+    if (data === undefined)
+      throw new Error(`inlineExternalData: no bytes for ${JSON.stringify(entry.location)}`);
     const offset = Number(entry.offset ?? 0);
     const end = entry.length === undefined ? data.byteLength : offset + Number(entry.length);
     tensor.rawData = data.slice(offset, end);
