@@ -4,7 +4,11 @@ import { backendFactory, createBackend } from '../../harness/app/registry.ts';
 import type { LogitsSource } from '../../harness/core/backend/contract.ts';
 import type { ModelDir } from '../../harness/core/model/model-dir.ts';
 import { compareBackends } from '../../harness/engine/compare/compare-backends.ts';
-import type { BackendAgreement, CompareRecord } from '../../harness/engine/compare/compare-record.ts';
+import type {
+  BackendAgreement,
+  CompareRecord,
+  GreedyAgreement,
+} from '../../harness/engine/compare/compare-record.ts';
 import { DEFAULT_COMPARE_PROMPTS } from '../../harness/engine/compare/prompt-set.ts';
 import { eosTokenIds } from '../../harness/engine/model/eos-token-ids.ts';
 import { modelIdentity } from '../../harness/engine/model/model-identity.ts';
@@ -40,7 +44,7 @@ afterAll(async () => {
   await reference?.dispose();
 });
 
-async function compare(backends: LogitsSource[]): Promise<CompareRecord> {
+async function compare(backends: LogitsSource[]): Promise<CompareRecord<GreedyAgreement>> {
   try {
     return await compareBackends({
       model: { name: model.name, path: model.path, graph: (await modelIdentity(model)).graph },
@@ -58,7 +62,7 @@ async function compare(backends: LogitsSource[]): Promise<CompareRecord> {
   }
 }
 
-function agreement(record: CompareRecord, id: string): BackendAgreement {
+function agreement(record: CompareRecord<GreedyAgreement>, id: string): BackendAgreement<GreedyAgreement> {
   const found = record.backends.find((a) => a.backend.id === id);
   if (!found) throw new Error(`no backend ${id} in the record`);
   return found;
@@ -86,7 +90,7 @@ describe('clean backends on tiny-gpt2', () => {
 });
 
 describe('faulty backends are caught at the step that shows the fault', () => {
-  let record: CompareRecord;
+  let record: CompareRecord<GreedyAgreement>;
   const noiseId = (sigma: number) => `faulty:noise-${sigma}`;
   const offByOneId = `faulty:position-off-by-one-from-step-${OFF_BY_ONE_FROM_STEP}`;
   const epsId = 'faulty:layer-norm-eps-0.1';

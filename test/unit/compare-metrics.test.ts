@@ -123,6 +123,7 @@ const position = (over: Partial<PositionMetrics>): PositionMetrics => ({
   position: 0,
   kld: 0,
   referenceTopId: 1,
+  scoredId: 1,
   deltaP: 0,
   sameTop: true,
   maxAbsLogitDiff: 0,

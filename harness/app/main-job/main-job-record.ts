@@ -1,6 +1,9 @@
 import type { BackendInfo } from '../../core/backend/contract.ts';
 import type { MachineRecord } from '../../core/machine.ts';
-import type { BackendAgreement } from '../../engine/compare/compare-record.ts';
+import type {
+  BackendAgreement,
+  GreedyAgreement as CompareGreedy,
+} from '../../engine/compare/compare-record.ts';
 import type { ConformanceResult } from '../../engine/conformance/run-conformance.ts';
 import type { GoldenSummary } from '../../engine/golden/model-goldens.ts';
 import type { ModelIdentity } from '../../engine/model/model-identity.ts';
@@ -24,7 +27,7 @@ export interface MainJobOptions {
 export interface GreedyAgreement {
   /** Greedy budget per prompt (shorter on software adapters). */
   readonly newTokens: number;
-  readonly comparison: BackendAgreement;
+  readonly comparison: BackendAgreement<CompareGreedy>;
 }
 
 /** A short greedy run after a warm-up: a smoke figure, not a benchmark. */

@@ -13,6 +13,13 @@ const DEFINITIONS: readonly string[] = [
   'first flagged step: the earliest step where one position alone exceeds the --max-mean-kld or --max-abs-logit-diff limit',
 ];
 
+/** Under --text the first two definitions say what was scored instead. */
+const TEXT_DEFINITIONS: readonly string[] = [
+  "text scoring as llama.cpp's perplexity: each chunk of --ctx tokens is one forward pass from an empty cache; the logits of its second half (positions ⌊ctx/2⌋ … ctx − 2) are scored on the text's next token",
+  'KLD = KL(reference ‖ backend) per position, nats, float64; Δp = p_backend − p_reference of the text token; PPL = exp(mean −log p of the text tokens)',
+  ...DEFINITIONS.slice(2),
+];
+
 /** The compare report as one document: context, per-step plots with their gate limits, tables, notes. */
 export function compareDocument(record: CompareRecord): ReportDocument {
   return { title: compareHeader(record), blocks: compareBlocks(record) };
@@ -33,7 +40,7 @@ function compareBlocks(record: CompareRecord): ReportBlock[] {
   ];
   for (const section of METRIC_SECTIONS) {
     blocks.push(
-      { kind: 'heading', text: section.title },
+      { kind: 'heading', text: (record.text && section.textTitle) || section.title },
       {
         kind: 'table',
         header: [`vs ${record.reference.id}`, ...ids],
@@ -41,12 +48,19 @@ function compareBlocks(record: CompareRecord): ReportBlock[] {
       },
     );
   }
-  const divergent = record.backends.filter((a) => a.greedy.divergences.length > 0);
+  const divergent = record.backends.filter((a) => (a.greedy?.divergences.length ?? 0) > 0);
   if (divergent.length > 0) blocks.push({ kind: 'heading', text: 'Where greedy continuations part' });
   for (const agreement of divergent) blocks.push(...divergenceBlocks(agreement));
   blocks.push(
     { kind: 'heading', text: 'Notes' },
-    { kind: 'lines', lines: [...DEFINITIONS, ...limitLines(record), ...verdictLines(record)] },
+    {
+      kind: 'lines',
+      lines: [
+        ...(record.text ? TEXT_DEFINITIONS : DEFINITIONS),
+        ...limitLines(record),
+        ...verdictLines(record),
+      ],
+    },
   );
   return blocks;
 }
@@ -61,7 +75,9 @@ function contextLines(record: CompareRecord): string[] {
     `  why this reference: ${record.referenceChoice}`,
     ...record.backends.map((a) => `backend ${describe(a.backend)}`),
     ...(record.notRun ?? []).map((n) => `not run: ${n.id}: ${n.reason}`),
-    `${record.prompts.length} prompts, up to ${record.maxNewTokens} greedy tokens each: ${positions} teacher-forced positions per backend`,
+    record.text
+      ? `text ${record.text.file}: ${record.text.tokens} tokens; ${record.text.chunks} chunk(s) of ${record.text.ctx}, positions ${record.text.firstScored}…${record.text.ctx - 2} of each scored: ${positions} positions per backend`
+      : `${record.prompts.length} prompts, up to ${record.maxNewTokens} greedy tokens each: ${positions} teacher-forced positions per backend`,
     `machine: ${m.cpuModel}, ${m.logicalCores} cores, ${m.memoryGiB} GiB, ${m.os}, node ${m.node}, commit ${m.gitCommit ?? 'n/a'}; ${record.createdAt}`,
   ];
 }
@@ -73,7 +89,7 @@ function describe(info: CompareRecord['reference']): string {
 function divergenceBlocks(agreement: BackendAgreement): ReportBlock[] {
   const id = agreement.backend.id;
   const first = earliestDivergence(agreement)!;
-  const others = agreement.greedy.divergences.filter((d) => d !== first);
+  const others = (agreement.greedy?.divergences ?? []).filter((d) => d !== first);
   const lines = [`${id}: ${divergenceLine(first)}`];
   if (others.length > 0) {
     lines.push(

@@ -35,6 +35,8 @@ export interface MetricField {
 export interface MetricSection {
   /** As llama.cpp's "====== KL divergence statistics ======". */
   readonly title: string;
+  /** The title under --text, where it differs. */
+  readonly textTitle?: string;
   readonly fields: readonly MetricField[];
 }
 
@@ -62,6 +64,7 @@ export const METRIC_SECTIONS: readonly MetricSection[] = [
   {
     // Over the scored tokens: the reference's greedy continuation (its own top token at each step).
     title: 'Perplexity of the reference continuation',
+    textTitle: 'Perplexity of the text',
     fields: [
       {
         label: 'Mean PPL(Q)',
@@ -128,7 +131,11 @@ export const METRIC_SECTIONS: readonly MetricSection[] = [
   {
     title: 'Free-running greedy',
     fields: [
-      { label: 'same as reference', value: (a) => `${a.greedy.identical}/${a.greedy.prompts} prompts` },
+      {
+        label: 'same as reference',
+        value: (a) =>
+          a.greedy === null ? 'not run (--text)' : `${a.greedy.identical}/${a.greedy.prompts} prompts`,
+      },
       {
         label: 'first divergence',
         value: (a) => {
@@ -160,5 +167,5 @@ export const METRIC_SECTIONS: readonly MetricSection[] = [
 
 /** The divergence at the smallest step (then the lowest prompt): the one shown in detail. */
 export function earliestDivergence(a: BackendAgreement): Divergence | undefined {
-  return [...a.greedy.divergences].sort((x, y) => x.step - y.step || x.prompt - y.prompt)[0];
+  return [...(a.greedy?.divergences ?? [])].sort((x, y) => x.step - y.step || x.prompt - y.prompt)[0];
 }

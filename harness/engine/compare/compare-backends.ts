@@ -1,4 +1,4 @@
-import type { LogitsSource } from '../../core/backend/contract.ts';
+import type { Logits, LogitsSource } from '../../core/backend/contract.ts';
 import { UsageError } from '../../core/errors.ts';
 import { machineRecord } from '../../core/machine.ts';
 import type { SequenceResult } from '../decode/decode-result.ts';
@@ -10,6 +10,7 @@ import {
   type ComparedPrompt,
   type CompareRecord,
   type Divergence,
+  type GreedyAgreement,
   type PositionMetrics,
 } from './compare-record.ts';
 import { firstFlagged } from './first-flagged.ts';
@@ -17,6 +18,7 @@ import { firstDivergence, noiseLogit } from './free-running.ts';
 import { evaluateGates, type GateOverrides, gateLimits } from './gates.ts';
 import { comparePosition, type ReferenceRow, referenceRow } from './position-metrics.ts';
 import { teacherForced } from './teacher-forced-logits.ts';
+import type { TextScoring } from './text-chunks.ts';
 
 /** Candidates shown side by side where greedy continuations part. */
 const DIVERGENCE_TOP_K = 5;
@@ -51,7 +53,7 @@ interface Gathered {
  * greedy continuation, every backend teacher-forced along it (per-position metrics), then every
  * backend's own greedy run (where it parts from the reference). Gates are evaluated per backend.
  */
-export async function compareBackends(input: CompareInput): Promise<CompareRecord> {
+export async function compareBackends(input: CompareInput): Promise<CompareRecord<GreedyAgreement>> {
   const { reference, backends } = input;
   checkDistinctIds(reference, backends);
   const progress = input.onProgress ?? (() => {});
@@ -79,67 +81,161 @@ export async function compareBackends(input: CompareInput): Promise<CompareRecor
       progress(`prompt ${p + 1}/${input.prompts.length}: ${source.info.id}`);
       const into = gathered[b]!;
       await teacherForced(source, prompt.ids, continuation, (step, row) => {
-        const ref = refRows[step]!;
-        const c = comparePosition(ref, row, `${source.info.id} prompt ${p} step ${step}`);
-        const { kld, deltaP, sameTop, maxAbsLogitDiff, logprob } = c;
-        const position = prompt.ids.length - 1 + step;
-        into.positions.push({
-          prompt: p,
-          step,
-          position,
-          kld,
-          referenceTopId: ref.topId,
-          deltaP,
-          sameTop,
-          logprob,
-          referenceLogprob: Math.log(ref.probs[ref.topId]!),
-          maxAbsLogitDiff,
-        });
-        into.centredSqDiff += c.centredSqDiff;
-        into.centredSqRef += ref.centredSumSq;
+        const at = { prompt: p, step, position: prompt.ids.length - 1 + step };
+        gatherPosition(into, refRows[step]!, row, at, refRows[step]!.topId, source.info.id);
       });
       into.greedy.push((await greedy(source, prompt.ids, config)).sequences[0]!);
     }
     prompts.push({ text: prompt.text, promptIds: [...prompt.ids], referenceIds: [...continuation] });
   }
 
-  const agreements = backends.map((source, b): BackendAgreement => {
-    const { positions, greedy: ours, centredSqDiff, centredSqRef } = gathered[b]!;
-    const summary = agreementSummary(positions, { centredSqDiff, centredSqRef });
+  const agreements = backends.map((source, b) => {
     const limits = gateLimits(input.gates, [reference.info.dtype, source.info.dtype]);
+    const summary = agreementSummary(gathered[b]!.positions, gathered[b]!);
     const noise = noiseLogit(summary, limits);
-    const divergences = ours
-      .map((seq, p) => firstDivergence(p, referenceGreedy[p]!, seq, noise, input.tokenText))
-      .filter((d): d is Divergence => d !== null);
-    const gates = evaluateGates(summary, limits);
-    return {
-      backend: source.info,
-      summary,
-      steps: stepSeries(positions),
-      positions,
-      firstFlagged: firstFlagged(positions, limits),
-      greedy: {
-        prompts: ours.length,
-        identical: ours.length - divergences.length,
-        noiseLogit: noise,
-        divergences,
-      },
-      gates,
-      passed: gates.every((g) => g.passed),
-    };
+    const divergences = gathered[b]!.greedy.map((seq, p) =>
+      firstDivergence(p, referenceGreedy[p]!, seq, noise, input.tokenText),
+    ).filter((d): d is Divergence => d !== null);
+    return agreementOf(source, gathered[b]!, limits, {
+      prompts: gathered[b]!.greedy.length,
+      identical: gathered[b]!.greedy.length - divergences.length,
+      noiseLogit: noise,
+      divergences,
+    });
   });
 
+  return compareRecord(input, agreements, { maxNewTokens: input.maxNewTokens, prompts });
+}
+
+/** The record of a finished comparison: its context, what was scored and every agreement. */
+function compareRecord<G extends GreedyAgreement | null>(
+  input: Pick<CompareInput, 'model' | 'reference' | 'referenceChoice'>,
+  agreements: BackendAgreement<G>[],
+  scored: Pick<CompareRecord, 'maxNewTokens' | 'prompts' | 'text'>,
+): CompareRecord<G> {
   return {
     schema: COMPARE_SCHEMA,
     createdAt: new Date().toISOString(),
     machine: machineRecord(),
     model: input.model,
-    reference: reference.info,
+    reference: input.reference.info,
     referenceChoice: input.referenceChoice,
-    maxNewTokens: input.maxNewTokens,
-    prompts,
+    ...scored,
     backends: agreements,
     passed: agreements.every((a) => a.passed),
+  };
+}
+
+/** What `compareOnText` needs: CompareInput's backends and gates, and the text's chunks. */
+export interface TextCompareInput
+  extends Pick<
+    CompareInput,
+    'model' | 'reference' | 'referenceChoice' | 'backends' | 'gates' | 'onProgress'
+  > {
+  readonly scoring: TextScoring;
+  /** The text's chunks of scoring.ctx tokens (textChunks). */
+  readonly chunks: readonly (readonly number[])[];
+}
+
+/**
+ * Compare every backend with the reference on a text, as llama.cpp's perplexity --kl-divergence
+ * does (text-chunks.ts): one prefill per chunk with every position's logits, the second half of
+ * each chunk scored against the text's next token. No greedy runs.
+ */
+export async function compareOnText(input: TextCompareInput): Promise<CompareRecord<null>> {
+  const { reference, backends, scoring } = input;
+  checkDistinctIds(reference, backends);
+  const progress = input.onProgress ?? (() => {});
+  const gathered: Gathered[] = backends.map(() => ({
+    positions: [],
+    greedy: [],
+    centredSqDiff: 0,
+    centredSqRef: 0,
+  }));
+  for (const [c, chunk] of input.chunks.entries()) {
+    progress(`chunk ${c + 1}/${input.chunks.length}: ${reference.info.id} (reference)`);
+    // Kept as the reference returned them (float32 or float64); each scored row is made into a
+    // ReferenceRow per backend, so memory stays one chunk of logits per side.
+    const refLogits = await reference.prefill([chunk], { allPositions: true });
+    reference.reset();
+    for (const [b, source] of backends.entries()) {
+      progress(`chunk ${c + 1}/${input.chunks.length}: ${source.info.id}`);
+      const logits = await source.prefill([chunk], { allPositions: true });
+      source.reset();
+      for (let position = scoring.firstScored; position < scoring.ctx - 1; position++) {
+        const where = `${reference.info.id} (reference) chunk ${c} position ${position}`;
+        const ref = referenceRow(positionRow(refLogits, position), where);
+        const at = { prompt: c, step: position - scoring.firstScored, position };
+        gatherPosition(
+          gathered[b]!,
+          ref,
+          positionRow(logits, position),
+          at,
+          chunk[position + 1]!,
+          source.info.id,
+        );
+      }
+    }
+  }
+  const agreements = backends.map((source, b) =>
+    agreementOf(
+      source,
+      gathered[b]!,
+      gateLimits(input.gates, [reference.info.dtype, source.info.dtype]),
+      null,
+    ),
+  );
+  return compareRecord(input, agreements, { maxNewTokens: 0, prompts: [], text: scoring });
+}
+
+/** Row `position` of a one-row [1, positions, vocab] logits block. */
+function positionRow(logits: Logits, position: number): Float32Array | Float64Array {
+  return logits.data.subarray(position * logits.vocab, (position + 1) * logits.vocab);
+}
+
+/** Score one position of a backend against the reference row and add it to `into`. */
+function gatherPosition(
+  into: Gathered,
+  ref: ReferenceRow,
+  row: ArrayLike<number>,
+  at: { prompt: number; step: number; position: number },
+  scoredId: number,
+  backendId: string,
+): void {
+  const c = comparePosition(ref, row, `${backendId} prompt ${at.prompt} step ${at.step}`, scoredId);
+  into.positions.push({
+    ...at,
+    kld: c.kld,
+    referenceTopId: ref.topId,
+    scoredId,
+    deltaP: c.deltaP,
+    sameTop: c.sameTop,
+    logprob: c.logprob,
+    referenceLogprob: Math.log(ref.probs[scoredId]!),
+    maxAbsLogitDiff: c.maxAbsLogitDiff,
+  });
+  into.centredSqDiff += c.centredSqDiff;
+  into.centredSqRef += ref.centredSumSq;
+}
+
+/** One backend's agreement from its gathered positions, under `limits`. */
+function agreementOf<G extends GreedyAgreement | null>(
+  source: LogitsSource,
+  gathered: Gathered,
+  limits: ReturnType<typeof gateLimits>,
+  greedyAgreement: G,
+): BackendAgreement<G> {
+  const summary = agreementSummary(gathered.positions, gathered);
+  const gates = evaluateGates(summary, limits);
+  return {
+    backend: source.info,
+    summary,
+    steps: stepSeries(gathered.positions),
+    positions: gathered.positions,
+    firstFlagged: firstFlagged(gathered.positions, limits),
+    greedy: greedyAgreement,
+    gates,
+    passed: gates.every((g) => g.passed),
   };
 }
 

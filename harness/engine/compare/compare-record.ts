@@ -1,6 +1,7 @@
 import type { BackendInfo } from '../../core/backend/contract.ts';
 import type { MachineRecord } from '../../core/machine.ts';
 import type { ModelIdentity } from '../model/model-identity.ts';
+import type { TextScoring } from './text-chunks.ts';
 
 export const COMPARE_SCHEMA = 'decode-harness/compare@1';
 
@@ -8,7 +9,7 @@ export const COMPARE_SCHEMA = 'decode-harness/compare@1';
  * What `decode-harness compare` found: one model, a prompt set, a reference and the backends
  * measured against it. Every report format renders this record; none computes anything itself.
  */
-export interface CompareRecord {
+export interface CompareRecord<G extends GreedyAgreement | null = GreedyAgreement | null> {
   readonly schema: typeof COMPARE_SCHEMA;
   readonly createdAt: string;
   readonly machine: MachineRecord;
@@ -23,12 +24,14 @@ export interface CompareRecord {
   readonly reference: BackendInfo;
   /** Why this reference, in one sentence (registry.ts referenceChoice). */
   readonly referenceChoice: string;
+  /** --text: the text scored instead of prompts (then `prompts` is empty and `greedy` null). */
+  readonly text?: TextScoring;
   /** (backend, graph) pairs that could not run here, and why; absent when all ran. */
   readonly notRun?: readonly { readonly id: string; readonly reason: string }[];
   /** Greedy budget of the reference continuation (teacher-forced steps per prompt, at most). */
   readonly maxNewTokens: number;
   readonly prompts: readonly ComparedPrompt[];
-  readonly backends: readonly BackendAgreement[];
+  readonly backends: readonly BackendAgreement<G>[];
   /** Every gate of every backend passed. */
   readonly passed: boolean;
 }
@@ -41,7 +44,8 @@ export interface ComparedPrompt {
 }
 
 /** One backend against the reference. */
-export interface BackendAgreement {
+/** `G`: GreedyAgreement along prompts, null under --text. */
+export interface BackendAgreement<G extends GreedyAgreement | null = GreedyAgreement | null> {
   readonly backend: BackendInfo;
   readonly summary: AgreementSummary;
   /** Per-step aggregates over prompts (what the report plots). */
@@ -50,7 +54,8 @@ export interface BackendAgreement {
   readonly positions: readonly PositionMetrics[];
   /** The earliest step whose metrics exceed a gate's limit at one position; null when none does. */
   readonly firstFlagged: FlaggedPosition | null;
-  readonly greedy: GreedyAgreement;
+  /** Null under --text, where no greedy runs. */
+  readonly greedy: G;
   readonly gates: readonly GateResult[];
   readonly passed: boolean;
 }
@@ -58,7 +63,9 @@ export interface BackendAgreement {
 /**
  * One teacher-forced position. Step s of a prompt of length P scores the logits that predict
  * continuation token s, computed at position P − 1 + s: step 0 comes from the prefill, step s ≥ 1
- * from the s-th cached `step` call fed the reference's token s − 1.
+ * from the s-th cached `step` call fed the reference's token s − 1. Under --text, `prompt` is the
+ * chunk, `position` the chunk position whose logits predict the next text token, and `step` its
+ * offset from the chunk's first scored position (all from one prefill).
  */
 export interface PositionMetrics {
   readonly prompt: number;
@@ -68,11 +75,13 @@ export interface PositionMetrics {
   readonly kld: number;
   /** The reference's top token (argmax, ties to the lowest id). */
   readonly referenceTopId: number;
-  /** p_backend − p_reference of that token (a probability difference, not a percentage). */
+  /** The token scored: the reference's top, or under --text the text's next token. */
+  readonly scoredId: number;
+  /** p_backend − p_reference of the scored token (a probability difference, not a percentage). */
   readonly deltaP: number;
   /** The backend's argmax is the reference's. */
   readonly sameTop: boolean;
-  /** log p of the scored token (the reference's top) under the backend and under the reference, nats. */
+  /** log p of the scored token under the backend and under the reference, nats. */
   readonly logprob: number;
   readonly referenceLogprob: number;
   /** max over the vocabulary of |backend logit − reference logit|. */

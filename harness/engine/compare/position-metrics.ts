@@ -27,7 +27,7 @@ export interface PositionComparison {
   readonly deltaP: number;
   readonly sameTop: boolean;
   readonly maxAbsLogitDiff: number;
-  /** The backend's log-probability of the reference's top token (nats), for perplexity. */
+  /** The backend's log-probability of the scored token (nats), for perplexity. */
   readonly logprob: number;
   /** Σ (centred Δlogit)², the NMSE numerator of this row. */
   readonly centredSqDiff: number;
@@ -35,7 +35,8 @@ export interface PositionComparison {
 
 /**
  * Compare a backend's logits row with the reference's, all in float64. `where` names the backend
- * and position in the error for non-finite logits.
+ * and position in the error for non-finite logits. Δp and the logprob are of `scoredId`: the
+ * reference's top token along its own greedy continuation, the text's next token under --text.
  *
  * KL(ref ‖ b) = Σ p·(log p − log q). With e = b − ref logits and any constant c it equals
  * log1p(Σ p·expm1(e − c)) − Σ p·(e − c). Taking c ≈ the p-weighted mean of e makes both terms
@@ -47,6 +48,7 @@ export function comparePosition(
   ref: ReferenceRow,
   ours: ArrayLike<number>,
   where: string,
+  scoredId: number = ref.topId,
 ): PositionComparison {
   const n = ref.logits.length;
   if (ours.length !== n) throw new Error(`${where}: ${ours.length} logits, the reference has ${n}`);
@@ -74,12 +76,11 @@ export function comparePosition(
     exponential += ref.probs[i]! * Math.expm1(e - c);
     centredSqDiff += (e - shift) ** 2;
   }
-  const top = ref.topId;
   return {
     kld: Math.log1p(exponential / pSum) - linear / pSum,
-    deltaP: Math.exp(ourLogprobs[top]!) - ref.probs[top]!,
-    logprob: ourLogprobs[top]!,
-    sameTop: argmax(ours) === top,
+    deltaP: Math.exp(ourLogprobs[scoredId]!) - ref.probs[scoredId]!,
+    logprob: ourLogprobs[scoredId]!,
+    sameTop: argmax(ours) === ref.topId,
     maxAbsLogitDiff,
     centredSqDiff,
   };

@@ -5,11 +5,17 @@ import { writeFilesAtomic } from '../../../core/io/atomic-write.ts';
 import { checkOutputDir } from '../../../core/io/output-paths.ts';
 import { maxPositions } from '../../../core/model/model-config.ts';
 import { isOnnxDtype, ONNX_DTYPES, type OnnxDtype } from '../../../core/model/onnx-variants.ts';
-import { compareBackends } from '../../../engine/compare/compare-backends.ts';
+import { compareBackends, compareOnText } from '../../../engine/compare/compare-backends.ts';
 import type { CompareRecord, GateResult } from '../../../engine/compare/compare-record.ts';
 import { GATES, gateFailureLine, gateLimits, parseGateOverrides } from '../../../engine/compare/gates.ts';
 import { graphLabelledSource } from '../../../engine/compare/graph-labelled-source.ts';
 import { DEFAULT_COMPARE_PROMPTS, readPromptFile } from '../../../engine/compare/prompt-set.ts';
+import {
+  DEFAULT_TEXT_CTX,
+  planTextScoring,
+  readTextFile,
+  textChunks,
+} from '../../../engine/compare/text-chunks.ts';
 import { checkLengths } from '../../../engine/decode/lengths.ts';
 import { eosTokenIds } from '../../../engine/model/eos-token-ids.ts';
 import { modelIdentity } from '../../../engine/model/model-identity.ts';
@@ -33,6 +39,7 @@ const DEFAULT_MAX_NEW_TOKENS = 32;
 
 const HELP = `decode-harness compare --backends ID,ID[,…] [--model DIR|NAME] [--dtype D | --onnx FILE | --dtypes D,D] [--reference ID]
                        [--prompts FILE] [--max-new-tokens N (default ${DEFAULT_MAX_NEW_TOKENS})] [--out DIR] [--json]
+                       [--text FILE [--ctx N] [--chunks N]]
                        [--max-mean-kld X] [--min-same-top-p PCT] [--max-abs-logit-diff X]
 Do my backends agree on logits? Every backend is teacher-forced along the reference's greedy
 continuation of each prompt and scored per step against it (KLD, Δp, Same top p, max |Δlogit|, NMSE,
@@ -41,6 +48,9 @@ the first step where it leaves the reference is labelled near-tie or divergence.
   --backends     the backends to measure (\`all\`: every available one); the reference always runs
   --reference    default ts:f64 where model.safetensors holds the graph's weights, else ort-node:cpu
   --prompts      a text file, one prompt per line, or a .json array of strings (default: 8 built-in prompts)
+  --text FILE    score a text instead of prompts, as llama.cpp's perplexity does: chunks of --ctx
+                 tokens (default min(model context, ${DEFAULT_TEXT_CTX})), one forward pass each, the second
+                 half of every chunk scored on the text's next token; --chunks N scores the first N only
   --out DIR      also write compare.json, compare.md and compare.html (per-step plots) into DIR
   --json         print one decode-harness/compare@1 object on stdout and nothing else there
   --dtypes D,D   quantization quality: every backend on every listed graph variant (fp32,q8,q4,…),
@@ -64,6 +74,9 @@ export async function runCompare(argv: readonly string[]): Promise<number> {
     backends: { type: 'string' },
     reference: { type: 'string' },
     prompts: { type: 'string' },
+    text: { type: 'string' },
+    ctx: { type: 'string' },
+    chunks: { type: 'string' },
     out: { type: 'string' },
     'max-new-tokens': { type: 'string' },
     'max-mean-kld': { type: 'string' },
@@ -79,6 +92,8 @@ export async function runCompare(argv: readonly string[]): Promise<number> {
   if (values.reference !== undefined) backendFactory(values.reference);
   const backendList = requireOption('compare', 'backends', values.backends);
   const gates = parseGateOverrides(values);
+  checkTextOptions(values);
+  const text = values.text === undefined ? undefined : readTextFile(values.text);
   const texts = values.prompts === undefined ? [...DEFAULT_COMPARE_PROMPTS] : readPromptFile(values.prompts);
   const modelArg = values.model ?? 'tiny-gpt2';
   const dtypes = values.dtypes === undefined ? undefined : parseDtypes(values.dtypes, values);
@@ -100,13 +115,34 @@ export async function runCompare(argv: readonly string[]): Promise<number> {
     positions,
   );
   const tokenizer = await loadTokenizer(model);
-  const prompts = texts.map((text, i) => {
-    const ids = tokenizer.encode(text);
-    if (ids.length === 0)
-      throw new UsageError(`prompt ${i} ${JSON.stringify(text)} encodes to no tokens; remove it`);
-    checkLengths(ids.length, maxNewTokens, positions);
-    return { text, ids };
-  });
+  const textIds = text === undefined ? undefined : tokenizer.encode(text);
+  const scoring =
+    textIds === undefined
+      ? undefined
+      : planTextScoring(
+          values.text!,
+          textIds.length,
+          intOption(
+            'ctx',
+            values.ctx,
+            Math.min(positions, DEFAULT_TEXT_CTX),
+            3,
+            positions,
+            `the model's context is ${positions}`,
+          ),
+          values.chunks === undefined
+            ? undefined
+            : intOption('chunks', values.chunks, 1, 1, Number.MAX_SAFE_INTEGER),
+        );
+  const prompts = scoring
+    ? []
+    : texts.map((text, i) => {
+        const ids = tokenizer.encode(text);
+        if (ids.length === 0)
+          throw new UsageError(`prompt ${i} ${JSON.stringify(text)} encodes to no tokens; remove it`);
+        checkLengths(ids.length, maxNewTokens, positions);
+        return { text, ids };
+      });
 
   const progress = (line: string) => process.stderr.write(`… ${line}\n`);
   const opened: LogitsSource[] = [];
@@ -146,7 +182,7 @@ export async function runCompare(argv: readonly string[]): Promise<number> {
       variants && (await Promise.all(variants.map(async (v) => (await modelIdentity(v)).graph)));
     const graph =
       variantGraphs?.find((g) => g.file === model.graph.file) ?? (await modelIdentity(model)).graph;
-    const compared = await compareBackends({
+    const common = {
       model: {
         name: model.name,
         path: model.path,
@@ -156,13 +192,18 @@ export async function runCompare(argv: readonly string[]): Promise<number> {
       reference,
       referenceChoice: referenceChoice(model, values.reference),
       backends,
-      prompts,
-      maxNewTokens,
-      eosTokenIds: eosTokenIds(model),
-      tokenText: (id) => tokenizer.tokenText(id),
       gates,
       onProgress: progress,
-    });
+    };
+    const compared: CompareRecord = scoring
+      ? await compareOnText({ ...common, scoring, chunks: textChunks(textIds!, scoring) })
+      : await compareBackends({
+          ...common,
+          prompts,
+          maxNewTokens,
+          eosTokenIds: eosTokenIds(model),
+          tokenText: (id) => tokenizer.tokenText(id),
+        });
     // A quantized graph exceeds float-noise limits by design: with --dtypes only the gates given count.
     const counted = (gate: GateResult) => !dtypes || gate.limitSource.startsWith('--');
     const gated = compared.backends.map((a) => {
@@ -194,6 +235,28 @@ export async function runCompare(argv: readonly string[]): Promise<number> {
     return record.passed ? 0 : 1;
   } finally {
     for (const source of opened) await source.dispose();
+  }
+}
+
+/** --text scores a text instead of prompts; --ctx and --chunks only mean something with it. */
+function checkTextOptions(values: {
+  text?: string;
+  prompts?: string;
+  ctx?: string;
+  chunks?: string;
+  'max-new-tokens'?: string;
+}): void {
+  if (values.text === undefined) {
+    const stray = (['ctx', 'chunks'] as const).find((name) => values[name] !== undefined);
+    if (stray)
+      throw new UsageError(`--${stray} sets how --text is scored; add --text FILE or drop --${stray}`);
+    return;
+  }
+  const other = (['prompts', 'max-new-tokens'] as const).find((name) => values[name] !== undefined);
+  if (other) {
+    throw new UsageError(
+      `--text scores a text along its own tokens, so --${other} has no meaning beside it; drop one of them`,
+    );
   }
 }
 
