@@ -121,7 +121,7 @@ describe('compare --text: llama.cpp perplexity scoring of a text', () => {
     ],
     [
       ['--text', README, '--ctx', '2'],
-      /--ctx "2" must be a whole number from 3 to 256 \(the model's context is 256\)/,
+      /--ctx "2" must be a whole number from 3 to 256 \(a chunk scores its second half, so at least 3; the model's context is 256\)/,
     ],
     [['--text', README, '--ctx', '257'], /--ctx "257" must be a whole number from 3 to 256/],
     [['--text', README, '--prompts', README], /--prompts has no meaning beside it/],

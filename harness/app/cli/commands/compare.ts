@@ -128,7 +128,7 @@ export async function runCompare(argv: readonly string[]): Promise<number> {
             Math.min(positions, DEFAULT_TEXT_CTX),
             3,
             positions,
-            `the model's context is ${positions}`,
+            `a chunk scores its second half, so at least 3; the model's context is ${positions}`,
           ),
           values.chunks === undefined
             ? undefined
