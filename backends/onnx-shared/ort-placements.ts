@@ -16,7 +16,8 @@ export type NodePlacements = ReadonlyMap<
 /**
  * Op types onnxruntime may leave on the CPU beside a GPU provider: the shape and index arithmetic
  * of a decoder graph (Shape → Gather → Sub → Range for positions, the causal mask, CumSum → Where
- * for positions derived from the mask, Neg → Reshape → Slice for num_logits_to_keep), on int64 and
+ * for positions derived from the mask, Neg → Reshape → Slice for num_logits_to_keep, ReduceSum of
+ * the mask for GroupQueryAttention's sequence lengths), on int64 and
  * bool tensors the WebGPU provider has no kernels for. Each of these ops that has a float form has
  * a float32 WebGPU kernel (webgpu-shape-ops.test.ts places all of them on WebGPU), so onnxruntime
  * only ever places their integer forms on the CPU; ConstantOfShape stays on the CPU in any form, and
@@ -48,6 +49,7 @@ export const SHAPE_OPS: ReadonlySet<string> = new Set([
   'Slice',
   'CumSum',
   'Where',
+  'ReduceSum',
 ]);
 
 const GROUP = /(?:Node\(s\)|All nodes) placed on \[(\w+)\]\. Number of nodes: (\d+)/;

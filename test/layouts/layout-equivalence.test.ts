@@ -4,6 +4,7 @@ import { allBackendFactories, createBackend } from '../../harness/app/registry.t
 import type { Logits, LogitsSource } from '../../harness/core/backend/contract.ts';
 import { BackendUnavailable } from '../../harness/core/errors.ts';
 import type { ModelDir } from '../../harness/core/model/model-dir.ts';
+import { conformanceTolerance } from '../../harness/engine/conformance/tolerances.ts';
 import { greedy } from '../../harness/engine/decode/greedy.ts';
 import { eosTokenIds } from '../../harness/engine/model/eos-token-ids.ts';
 import { loadTokenizer } from '../../harness/engine/model/tokenizer.ts';
@@ -17,21 +18,45 @@ import { requireAvailable } from '../helpers/backends.ts';
  * through the model calls decoding makes: a padded two-row prefill (all positions and the last
  * only), cached steps, and a beam reorder. Software GPU adapters run these too (a few calls each).
  */
-const PAIRS: readonly { layout: string; base: string; dtype: string }[] = [
-  { layout: 'tiny-gpt2-onnx', base: 'tiny-gpt2', dtype: 'fp32' },
-  { layout: 'tiny-gpt2-onnx', base: 'tiny-gpt2', dtype: 'q4' },
-  { layout: 'tiny-gpt2-onnx', base: 'tiny-gpt2', dtype: 'q8' },
-  { layout: 'tiny-llama-onnx', base: 'tiny-llama', dtype: 'fp32' },
-  { layout: 'tiny-gpt2-optimum', base: 'tiny-gpt2', dtype: 'fp32' },
-  { layout: 'tiny-llama-optimum', base: 'tiny-llama', dtype: 'fp32' },
-];
-
 /**
  * Largest |Δlogit| allowed. The graphs do the same float32 operations in the same order, so on the
  * CPU providers they agree bit for bit (measured: 0); a GPU provider may fuse a rewired graph
  * differently, which stays at float32 rounding of logits of magnitude ~10.
  */
 const TOLERANCE = 1e-5;
+/**
+ * For a graph that computes attention in another kernel (GroupQueryAttention: fused scores,
+ * softmax and rotary), float32 noise in another order: the conformance suite's float32 tolerance.
+ */
+const FLOAT32_TOLERANCE = conformanceTolerance('float32', 2);
+
+/**
+ * `rows`: `padded` runs a left-padded two-row batch; `single` one row, for GroupQueryAttention
+ * graphs, which read every row as starting at cache column 0 (right padding; see below).
+ */
+const PAIRS: readonly { layout: string; base: string; dtype: string; rows?: 'single'; tolerance?: number }[] =
+  [
+    { layout: 'tiny-gpt2-onnx', base: 'tiny-gpt2', dtype: 'fp32' },
+    { layout: 'tiny-gpt2-onnx', base: 'tiny-gpt2', dtype: 'q4' },
+    { layout: 'tiny-gpt2-onnx', base: 'tiny-gpt2', dtype: 'q8' },
+    { layout: 'tiny-llama-onnx', base: 'tiny-llama', dtype: 'fp32' },
+    { layout: 'tiny-gpt2-optimum', base: 'tiny-gpt2', dtype: 'fp32' },
+    { layout: 'tiny-llama-optimum', base: 'tiny-llama', dtype: 'fp32' },
+    {
+      layout: 'tiny-llama-genai',
+      base: 'tiny-llama',
+      dtype: 'fp32',
+      rows: 'single',
+      tolerance: FLOAT32_TOLERANCE,
+    },
+    {
+      layout: 'tiny-llama-genai',
+      base: 'tiny-llama',
+      dtype: 'q4',
+      rows: 'single',
+      tolerance: FLOAT32_TOLERANCE,
+    },
+  ];
 
 const ONNX_BACKENDS = allBackendFactories().filter((f) => !f.id.startsWith('ts:'));
 
@@ -42,14 +67,15 @@ function maxAbsDiff(a: Logits, b: Logits): number {
   return worst;
 }
 
-/** The model calls of a padded two-row decode, each call's logits. */
+/** The model calls of a decode of `rows` (one or two), each call's logits. */
 async function calls(source: LogitsSource, rows: readonly number[][]): Promise<Logits[]> {
+  const tokens = (t: number) => rows.map((_, r) => t + r);
   const out = [await source.prefill(rows, { allPositions: true })];
   source.reset();
   out.push(await source.prefill(rows));
-  for (const token of [11, 262, 290]) out.push(await source.step([token, token + 1]));
-  await source.reorder([1, 1]);
-  out.push(await source.step([13, 14]));
+  for (const token of [11, 262, 290]) out.push(await source.step(tokens(token)));
+  await source.reorder(rows.map(() => rows.length - 1));
+  out.push(await source.step(tokens(13)));
   source.reset();
   return out;
 }
@@ -61,41 +87,49 @@ describe.each(ONNX_BACKENDS)('layouts on $id', (factory) => {
     for (const source of opened.splice(0)) await source.dispose();
   });
 
-  it.for(PAIRS)('$layout $dtype computes $base $dtype', async ({ layout, base, dtype }, ctx) => {
-    if (!(await requireAvailable(factory, ctx))) return;
-    const open = async (model: ModelDir): Promise<LogitsSource | null> => {
-      try {
-        const source = await createBackend(factory.id, model);
-        opened.push(source);
-        return source;
-      } catch (err) {
-        if (!(err instanceof BackendUnavailable)) throw err;
-        return null;
+  it.for(PAIRS)(
+    '$layout $dtype computes $base $dtype',
+    async ({ layout, base, dtype, rows: shape, tolerance }, ctx) => {
+      if (!(await requireAvailable(factory, ctx))) return;
+      const open = async (model: ModelDir): Promise<LogitsSource | null> => {
+        try {
+          const source = await createBackend(factory.id, model);
+          opened.push(source);
+          return source;
+        } catch (err) {
+          if (!(err instanceof BackendUnavailable)) throw err;
+          return null;
+        }
+      };
+      const baseModel = await loadModelDir(base, { dtype });
+      const layoutModel = await loadModelDir(layout, { dtype });
+      const baseSource = await open(baseModel);
+      const layoutSource = await open(layoutModel);
+      // A backend that cannot run the base graph (q8 on WebGPU) must refuse the layout too, and the reverse.
+      expect(
+        layoutSource === null,
+        `${factory.id} runs exactly one of ${base} and ${layout} at ${dtype}`,
+      ).toBe(baseSource === null);
+      if (baseSource === null || layoutSource === null) {
+        console.warn(
+          `SKIP ${factory.id} ${layout} ${dtype}: the backend cannot run this graph (nor its base)`,
+        );
+        ctx.skip();
+        return;
       }
-    };
-    const baseModel = await loadModelDir(base, { dtype });
-    const layoutModel = await loadModelDir(layout, { dtype });
-    const baseSource = await open(baseModel);
-    const layoutSource = await open(layoutModel);
-    // A backend that cannot run the base graph (q8 on WebGPU) must refuse the layout too, and the reverse.
-    expect(layoutSource === null, `${factory.id} runs exactly one of ${base} and ${layout} at ${dtype}`).toBe(
-      baseSource === null,
-    );
-    if (baseSource === null || layoutSource === null) {
-      console.warn(`SKIP ${factory.id} ${layout} ${dtype}: the backend cannot run this graph (nor its base)`);
-      ctx.skip();
-      return;
-    }
-    const tokenizer = await loadTokenizer(baseModel);
-    const rows = ['The quick brown fox jumps', 'Hello'].map((text) => tokenizer.encode(text));
-    const expected = await calls(baseSource, rows);
-    const actual = await calls(layoutSource, rows);
-    const diffs = actual.map((logits, i) => maxAbsDiff(logits, expected[i]!));
-    console.log(
-      `${factory.id} ${layout} ${dtype} vs ${base}: max |Δlogit| per call ${diffs.map((d) => d.toExponential(1)).join(' ')}`,
-    );
-    for (const diff of diffs) expect(diff).toBeLessThanOrEqual(TOLERANCE);
-  });
+      const tokenizer = await loadTokenizer(baseModel);
+      const texts =
+        shape === 'single' ? ['The quick brown fox jumps'] : ['The quick brown fox jumps', 'Hello'];
+      const rows = texts.map((text) => tokenizer.encode(text));
+      const expected = await calls(baseSource, rows);
+      const actual = await calls(layoutSource, rows);
+      const diffs = actual.map((logits, i) => maxAbsDiff(logits, expected[i]!));
+      console.log(
+        `${factory.id} ${layout} ${dtype} vs ${base}: max |Δlogit| per call ${diffs.map((d) => d.toExponential(1)).join(' ')}`,
+      );
+      for (const diff of diffs) expect(diff).toBeLessThanOrEqual(tolerance ?? TOLERANCE);
+    },
+  );
 });
 
 /** transformers.js's options to find each layout's graph: onnx/model.onnx, or Optimum's root merged decoder. */
@@ -104,6 +138,7 @@ const TRANSFORMERS_JS_FILES: Readonly<Record<string, { subfolder?: string; model
   'tiny-llama-onnx': {},
   'tiny-gpt2-optimum': { subfolder: '', model_file_name: 'decoder_model_merged' },
   'tiny-llama-optimum': { subfolder: '', model_file_name: 'decoder_model_merged' },
+  'tiny-llama-genai': { subfolder: '' },
 };
 
 describe('each layout as transformers.js loads it', () => {
@@ -147,4 +182,31 @@ describe('each layout as transformers.js loads it', () => {
       }
     },
   );
+});
+
+describe('GroupQueryAttention graphs and left padding', () => {
+  it('tiny-llama-genai matches tiny-llama on the unpadded row of a batch and not on the left-padded one (the op reads rows as right-padded)', async () => {
+    const base = await createBackend('ort-node:cpu', await loadModelDir('tiny-llama'));
+    const gqa = await createBackend('ort-node:cpu', await loadModelDir('tiny-llama-genai'));
+    try {
+      const tokenizer = await loadTokenizer(await loadModelDir('tiny-llama'));
+      const rows = ['The quick brown fox jumps', 'Hello'].map((text) => tokenizer.encode(text));
+      const [expected, actual] = [await base.prefill(rows), await gqa.prefill(rows)];
+      const rowDiff = (r: number) => {
+        let worst = 0;
+        for (let i = r * expected.vocab; i < (r + 1) * expected.vocab; i++) {
+          worst = Math.max(worst, Math.abs(actual.data[i]! - expected.data[i]!));
+        }
+        return worst;
+      };
+      console.log(
+        `GroupQueryAttention, left-padded batch: unpadded row ${rowDiff(0).toExponential(1)}, padded row ${rowDiff(1).toExponential(1)}`,
+      );
+      expect(rowDiff(0)).toBeLessThanOrEqual(FLOAT32_TOLERANCE);
+      expect(rowDiff(1)).toBeGreaterThan(1);
+    } finally {
+      await base.dispose();
+      await gqa.dispose();
+    }
+  });
 });

@@ -79,6 +79,7 @@ const LAYOUT_FILES: Readonly<Record<string, readonly string[]>> = {
     'onnx/model_q4f16.onnx',
   ],
   optimum: ['decoder_model_merged.onnx'],
+  'onnxruntime-genai': ['model.onnx', 'model_q4.onnx'],
 };
 
 describe.each([
@@ -86,6 +87,7 @@ describe.each([
   ['tiny-llama-onnx', 'onnx-community'],
   ['tiny-gpt2-optimum', 'optimum'],
   ['tiny-llama-optimum', 'optimum'],
+  ['tiny-llama-genai', 'onnxruntime-genai'],
 ])('embedded %s (%s layout)', (name, layout) => {
   it("ships the layout's files, regenerates bit-identically and matches its manifest", async () => {
     const files = buildEmbeddedModelFiles(name);

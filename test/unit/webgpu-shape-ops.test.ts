@@ -56,6 +56,12 @@ function floatFormsGraph(): Uint8Array {
     node('Slice', ['x', 'starts', 'ends', 'axes0'], ['slice']),
     node('CumSum', ['x', 'axis'], ['cumsum']),
     node('Where', ['greater', 'x', 'neg'], ['where']),
+    node(
+      'ReduceSum',
+      ['x', 'axes0'],
+      ['reduce_sum'],
+      [{ name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 }],
+    ),
   ];
   const outputs = nodes.map((n) => valueInfo(n.output![0]!, DataType.UNDEFINED, []));
   for (const o of outputs) delete o.type;

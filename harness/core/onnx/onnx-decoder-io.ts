@@ -31,7 +31,8 @@ export interface OnnxWeight {
 export interface DecoderInputs {
   readonly inputIds: string;
   readonly attentionMask: string;
-  readonly positionIds: string;
+  /** Null for a graph that derives positions from attention_mask itself. */
+  readonly positionIds: string | null;
   /** Per layer, the cache so far: [batch, kvHeads, past, headDim]. */
   readonly past: readonly { readonly key: string; readonly value: string }[];
 }
@@ -43,10 +44,16 @@ interface CacheDims {
   readonly headDim: number;
 }
 
-export function decoderInputs(g: OnnxGraph, { layers, kvHeads, headDim }: CacheDims): DecoderInputs {
+export function decoderInputs(
+  g: OnnxGraph,
+  { layers, kvHeads, headDim }: CacheDims,
+  { positionIds: withPositionIds = true } = {},
+): DecoderInputs {
   const inputIds = g.input('input_ids', ElemType.int64, ['batch_size', 'sequence_length']);
   const attentionMask = g.input('attention_mask', ElemType.int64, ['batch_size', TOTAL]);
-  const positionIds = g.input('position_ids', ElemType.int64, ['batch_size', 'sequence_length']);
+  const positionIds = withPositionIds
+    ? g.input('position_ids', ElemType.int64, ['batch_size', 'sequence_length'])
+    : null;
   const past = Array.from({ length: layers }, (_, i) => ({
     key: g.input(`past_key_values.${i}.key`, ElemType.float, ['batch_size', kvHeads, PAST, headDim]),
     value: g.input(`past_key_values.${i}.value`, ElemType.float, ['batch_size', kvHeads, PAST, headDim]),

@@ -118,11 +118,13 @@ export class OnnxGraph {
     return this.opMulti(opType, inputs, [out], attribute)[0]!;
   }
 
+  /** Add a node with several outputs; `domain` names an operator set other than ONNX's (com.microsoft). */
   opMulti(
     opType: string,
     inputs: readonly string[],
     outs: readonly string[],
     attribute: readonly Attribute[] = [],
+    domain = '',
   ): readonly string[] {
     for (const i of inputs) {
       if (!this.names.has(i))
@@ -135,16 +137,18 @@ export class OnnxGraph {
       input: [...inputs],
       output: [...outs],
       attribute: [...attribute],
+      ...(domain === '' ? {} : { domain }),
     });
     return outs;
   }
 
-  /** Serialise as an ONNX model (default domain only). */
+  /** Serialise as an ONNX model: ONNX's opset `opset`, and version 1 of any other domain a node uses. */
   encode(meta: { graphName: string; irVersion: number; opset: number; producerName: string }): Uint8Array {
+    const domains = [...new Set(this.nodes.map((n) => n.domain ?? ''))].filter((d) => d !== '');
     return onnx.ModelProto.encode({
       irVersion: meta.irVersion,
       producerName: meta.producerName,
-      opsetImport: [{ domain: '', version: meta.opset }],
+      opsetImport: [{ domain: '', version: meta.opset }, ...domains.map((domain) => ({ domain, version: 1 }))],
       graph: {
         name: meta.graphName,
         node: this.nodes,

@@ -141,6 +141,19 @@ const EMBEDDED_MODELS: Readonly<Record<string, GeneratedModel>> = {
     scales: DEFAULT_LLAMA_SCALES,
     repository: 'optimum',
   },
+  /**
+   * tiny-llama as onnxruntime-genai's model builder writes it: ONNX only, model.onnx at the root
+   * with one com.microsoft GroupQueryAttention per layer (RoPE inside), no position_ids, and
+   * model_q4.onnx (MatMulNBits) beside it.
+   */
+  'tiny-llama-genai': {
+    family: 'llama',
+    config: TINY_LLAMA_CONFIG,
+    seed: 42,
+    scales: DEFAULT_LLAMA_SCALES,
+    variants: ['q4'],
+    repository: 'onnxruntime-genai',
+  },
 };
 
 export const EMBEDDED_MODEL_NAMES: readonly string[] = Object.keys(EMBEDDED_MODELS);

@@ -5,6 +5,7 @@ import { type Gpt2WeightScales, generateGpt2Weights } from './generate-gpt2-weig
 import { generateLlamaWeights, type LlamaWeightScales } from './generate-llama-weights.ts';
 import { gpt2ModelDirFiles } from './gpt2-model-dir.ts';
 import { llamaModelDirFiles } from './llama-model-dir.ts';
+import { buildLlamaOnnx } from './llama-onnx.ts';
 import type { LazyModelDirFiles } from './write-model-dir.ts';
 
 /** How the project makes one family's models: seeded weights, then the model dir with its ONNX graph. */
@@ -15,6 +16,11 @@ export interface FamilyWriter<C, S> {
   modelDirFiles(config: C, weights: ReadonlyMap<string, F32Tensor>): LazyModelDirFiles;
   /** A parameter's name inside model.safetensors (GPT2LMHeadModel prefixes `transformer.`). */
   safetensorsName(name: string): string;
+  /**
+   * The decoder as onnxruntime-genai's model builder writes it (GroupQueryAttention), for the
+   * families the builder exports; absent for the others.
+   */
+  groupQueryGraph?(config: C, weights: ReadonlyMap<string, F32Tensor>): Uint8Array;
 }
 
 /** Each family's weight scales: the knobs a generated model's entry sets. */
@@ -35,5 +41,6 @@ export const FAMILY_WRITERS: { readonly [N in FamilyName]: FamilyWriter<FamilyCo
       generateWeights: generateLlamaWeights,
       modelDirFiles: llamaModelDirFiles,
       safetensorsName: (name) => name,
+      groupQueryGraph: (config, weights) => buildLlamaOnnx(config, weights, { attention: 'group-query' }),
     },
   };

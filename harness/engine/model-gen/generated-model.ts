@@ -1,6 +1,7 @@
 import type { FamilyName } from '../../core/model/families/model-family.ts';
 import { roundToFloat16 } from '../../core/model/float16.ts';
 import type { FamilyConfigs } from '../../core/model/model-config.ts';
+import type { F32Tensor } from '../../core/model/safetensors.ts';
 import { FAMILY_WRITERS, type FamilyScales, type FamilyWriter } from './family-writers.ts';
 import { float16ModelDirFiles } from './float16-model-dir.ts';
 import { asRepository, type RepositoryLayout } from './layouts/repository-layout.ts';
@@ -42,8 +43,23 @@ export function generatedModelFiles(model: GeneratedModel): LazyModelDirFiles {
       ? new Map([...raw].map(([name, t]) => [name, { ...t, data: roundToFloat16(t.data) }]))
       : raw;
   const files = writer.modelDirFiles(model.config, weights);
-  const typed =
+  const float16 =
     model.dtype === 'float16' ? float16ModelDirFiles(files, weights, writer.safetensorsName) : files;
+  const typed =
+    model.repository === 'onnxruntime-genai' ? withGroupQueryGraph(float16, writer, model, weights) : float16;
   const withVariants = model.variants === undefined ? typed : withQuantizedVariants(typed, model.variants);
   return model.repository === undefined ? withVariants : asRepository(withVariants, model.repository);
+}
+
+/** onnx/model.onnx written as onnxruntime-genai's model builder writes it, before any variant is made from it. */
+function withGroupQueryGraph(
+  files: LazyModelDirFiles,
+  writer: FamilyWriter<GeneratedModel['config'], GeneratedModel['scales']>,
+  model: GeneratedModel,
+  weights: ReadonlyMap<string, F32Tensor>,
+): LazyModelDirFiles {
+  const build = writer.groupQueryGraph;
+  if (build === undefined)
+    throw new Error(`onnxruntime-genai's builder exports no ${model.family} graph here`);
+  return new Map([...files, ['onnx/model.onnx', () => build(model.config, weights)]]);
 }

@@ -37,7 +37,7 @@ export function buildGpt2Onnx(config: Gpt2Config, tensors: ReadonlyMap<string, O
   const wte = weight('wte.weight', [config.vocab_size, C]); // [V, C]
   const wpe = weight('wpe.weight', [config.n_positions, C]); // [P, C]
   const tokEmb = g.op('Gather', [wte, inputIds], 'tok_emb'); // [batch, seq, C]
-  const posEmb = g.op('Gather', [wpe, positionIds], 'pos_emb'); // [batch, seq, C]
+  const posEmb = g.op('Gather', [wpe, positionIds!], 'pos_emb'); // [batch, seq, C]
   let x = g.op('Add', [tokEmb, posEmb], 'h_in'); // [batch, seq, C]
 
   const allowed = attentionAllowed(g, inputIds, attentionMask); // [batch, 1, seq, total]

@@ -11,9 +11,11 @@ import { withoutPositionIds } from './without-position-ids.ts';
  *   with `num_logits_to_keep`, the fp32 graph's weights in EXTERNAL_CHUNKS external-data files,
  *   declared in config.json's transformers.js_config;
  * - `optimum`: `optimum-cli export onnx` with a merged decoder: decoder_model_merged.onnx at the
- *   directory root, one `If` on use_cache_branch, positions derived from attention_mask.
+ *   directory root, one `If` on use_cache_branch, positions derived from attention_mask;
+ * - `onnxruntime-genai`: the model builder's output: model.onnx (and its variants) at the root, the
+ *   graph written with GroupQueryAttention (generated-model.ts builds it), no position_ids.
  */
-export type RepositoryLayout = 'onnx-community' | 'optimum';
+export type RepositoryLayout = 'onnx-community' | 'optimum' | 'onnxruntime-genai';
 
 export const EXTERNAL_CHUNKS = 2;
 
@@ -25,6 +27,14 @@ export function asRepository(files: LazyModelDirFiles, layout: RepositoryLayout)
   const out = new Map([...files].filter(([path]) => path !== 'model.safetensors'));
   const makeGraph = files.get(FP32_GRAPH);
   if (makeGraph === undefined) throw new Error(`asRepository: the files hold no ${FP32_GRAPH}`);
+  if (layout === 'onnxruntime-genai') {
+    for (const [path, make] of files) {
+      if (!path.startsWith('onnx/')) continue;
+      out.delete(path);
+      out.set(path.slice('onnx/'.length), make);
+    }
+    return out;
+  }
   if (layout === 'optimum') {
     out.delete(FP32_GRAPH);
     out.set(MERGED_GRAPH, () => mergedDecoder(withoutPositionIds(makeGraph())));
