@@ -148,7 +148,10 @@ export class OnnxGraph {
     return onnx.ModelProto.encode({
       irVersion: meta.irVersion,
       producerName: meta.producerName,
-      opsetImport: [{ domain: '', version: meta.opset }, ...domains.map((domain) => ({ domain, version: 1 }))],
+      opsetImport: [
+        { domain: '', version: meta.opset },
+        ...domains.map((domain) => ({ domain, version: 1 })),
+      ],
       graph: {
         name: meta.graphName,
         node: this.nodes,
