@@ -142,12 +142,12 @@ class FileFields {
         field = { number, varint: 0, start: next, end: next };
       } else {
         throw new ModelDirError(
-          `${this.path}: unsupported protobuf wire type ${wire} at byte ${at}; it is not an ONNX model, re-export it`,
+          `could not load ${this.path}: unsupported protobuf wire type ${wire} at byte ${at}, so it is not an ONNX model; regenerate or re-export the model`,
         );
       }
       if (field.end > end)
         throw new ModelDirError(
-          `${this.path} is truncated (a field ends at byte ${field.end}); re-download it`,
+          `could not load ${this.path}: it is truncated (a protobuf field ends at byte ${field.end}, past ${end}); regenerate or re-export the model`,
         );
       if (only === undefined || number === only) yield field;
       at = field.end;
@@ -169,6 +169,8 @@ class FileFields {
       value += (byte & 0x7f) * 2 ** (7 * i);
       if (byte < 0x80) return [value, at + i + 1];
     }
-    throw new ModelDirError(`${this.path} has a malformed protobuf varint at byte ${at}; re-download it`);
+    throw new ModelDirError(
+      `could not load ${this.path}: a malformed protobuf varint at byte ${at}; regenerate or re-export the model`,
+    );
   }
 }
