@@ -7,7 +7,7 @@ import { chromiumAvailability } from '../../backends/ort-web/chromium/availabili
 import { CHROMIUM_PATH } from '../../backends/ort-web/chromium/chromium-browser.ts';
 import { ChromiumForward, type PageProvider } from '../../backends/ort-web/chromium/chromium-forward.ts';
 import { chromiumPidsUnder } from '../../backends/ort-web/chromium/chromium-processes.ts';
-import { KvDecoderSource } from '../../backends/ort-web/decoder-source.ts';
+import { KvDecoderSource } from '../../backends/onnx-shared/decoder-source.ts';
 import { type Logits, logitsRow } from '../../harness/core/backend/contract.ts';
 import type { Gpt2Config } from '../../harness/core/model/families/gpt2.ts';
 import type { ModelDir } from '../../harness/core/model/model-dir.ts';

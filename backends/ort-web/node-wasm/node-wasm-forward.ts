@@ -10,7 +10,7 @@ import type { ModelDir } from '../../../harness/core/model/model-dir.ts';
 import type { DecoderRun } from '../../onnx-shared/decoder-inputs.ts';
 import { decoderInputs } from '../../onnx-shared/decoder-inputs.ts';
 import { checkOpenedDecoder, type DecoderLayout } from '../../onnx-shared/decoder-io.ts';
-import { type ForwardPass, type ForwardTiming, TimingLog } from '../forward-pass.ts';
+import { type ForwardPass, type ForwardTiming, TimingLog } from '../../onnx-shared/forward-pass.ts';
 
 type Ort = typeof import('onnxruntime-web');
 

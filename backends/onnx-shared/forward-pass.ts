@@ -1,5 +1,5 @@
 import type { Logits } from '../../harness/core/backend/contract.ts';
-import type { DecoderRun } from '../onnx-shared/decoder-inputs.ts';
+import type { DecoderRun } from './decoder-inputs.ts';
 
 /** Milliseconds spent in one call, split where the backend can see the split. */
 export interface CallTiming {

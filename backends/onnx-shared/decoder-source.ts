@@ -7,11 +7,11 @@ import type {
 } from '../../harness/core/backend/contract.ts';
 import { UsageError } from '../../harness/core/errors.ts';
 import { type ModelConfig, maxPositions, padTokenId } from '../../harness/core/model/model-config.ts';
-import { PaddedBatch } from '../onnx-shared/padded-batch.ts';
+import { PaddedBatch } from './padded-batch.ts';
 import type { ForwardPass, ForwardTiming } from './forward-pass.ts';
 
 /**
- * The LogitsSource of every onnxruntime-web backend: argument checks and left-padding
+ * The LogitsSource of the onnxruntime-web backends and onnx:f64: argument checks and left-padding
  * bookkeeping on the host (PaddedBatch, shared with ort-node), the forward pass and the KV cache
  * behind a ForwardPass (Node wasm, or a Chromium page on wasm or WebGPU).
  */
