@@ -7,8 +7,8 @@ import type {
 } from '../../harness/core/backend/contract.ts';
 import { UsageError } from '../../harness/core/errors.ts';
 import { type ModelConfig, maxPositions, padTokenId } from '../../harness/core/model/model-config.ts';
-import { PaddedBatch } from './padded-batch.ts';
 import type { ForwardPass, ForwardTiming } from './forward-pass.ts';
+import { PaddedBatch } from './padded-batch.ts';
 
 /**
  * The LogitsSource of the onnxruntime-web backends and onnx:f64: argument checks and left-padding

@@ -3,9 +3,9 @@ import type { BackendInfo, OutOfProcessMemory } from '../../harness/core/backend
 import { UsageError } from '../../harness/core/errors.ts';
 import type { ModelConfig } from '../../harness/core/model/model-config.ts';
 import type { ModelDir } from '../../harness/core/model/model-dir.ts';
+import { KvDecoderSource } from '../onnx-shared/decoder-source.ts';
 import { CHROMIUM_PATH } from './chromium/chromium-browser.ts';
 import { ChromiumForward, type ChromiumStartup, type PageProvider } from './chromium/chromium-forward.ts';
-import { KvDecoderSource } from '../onnx-shared/decoder-source.ts';
 import { NodeWasmForward } from './node-wasm/node-wasm-forward.ts';
 
 /** `ort-web:wasm`: onnxruntime-web's wasm build in this Node process. */

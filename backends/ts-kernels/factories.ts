@@ -38,7 +38,7 @@ function load(id: string, model: ModelDir, options: BackendOptions | undefined) 
     throw new BackendUnavailable(
       id,
       `model dir ${model.path} has no model.safetensors, and the TS kernels compute from its parameters`,
-      'pass an ONNX backend (the reference is then ort-node:cpu on the graph), or add model.safetensors',
+      'pass an ONNX backend (the reference is then onnx:f64 on the graph), or add model.safetensors',
     );
   }
   if (!safetensorsDescribeGraph(model)) {

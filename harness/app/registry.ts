@@ -1,3 +1,4 @@
+import { onnxF64Factory } from '../../backends/onnx-f64/factories.ts';
 import {
   ortNodeCpuFactory,
   ortNodeCudaFactory,
@@ -19,6 +20,7 @@ import { parseBackendIdList } from './backend-id-list.ts';
 const FACTORIES: readonly BackendFactory[] = [
   tsF64Factory,
   tsF32Factory,
+  onnxF64Factory,
   ortNodeCpuFactory,
   ortNodeCudaFactory,
   ortNodeWebGpuFactory,
@@ -30,12 +32,12 @@ const FACTORIES: readonly BackendFactory[] = [
 /** The reference every other backend is measured against (naive float64 kernels over model.safetensors). */
 export const REFERENCE_BACKEND_ID = 'ts:f64';
 
-/** The reference where ts:f64 cannot compute the graph that runs: ONNX Runtime's CPU provider on that graph. */
-export const GRAPH_REFERENCE_BACKEND_ID = 'ort-node:cpu';
+/** The reference where ts:f64 cannot compute the graph that runs: that graph interpreted in float64. */
+export const GRAPH_REFERENCE_BACKEND_ID = 'onnx:f64';
 
 /**
  * The default reference for a model: ts:f64 where model.safetensors holds the weights of the graph
- * that runs, else ort-node:cpu on the graph itself (an ONNX-only dir, a quantized or float16 variant).
+ * that runs, else onnx:f64 on the graph itself (an ONNX-only dir, a quantized or float16 variant).
  */
 export function referenceIdFor(model: ModelDir): string {
   return safetensorsDescribeGraph(model) ? REFERENCE_BACKEND_ID : GRAPH_REFERENCE_BACKEND_ID;
@@ -55,7 +57,7 @@ export function referenceChoice(model: ModelDir, given?: string): string {
     model.safetensorsPath === null
       ? 'the model dir has no model.safetensors'
       : `${model.graph.file} is not the graph model.safetensors describes`;
-  return `${GRAPH_REFERENCE_BACKEND_ID} on the graph itself: ${why}, so ${REFERENCE_BACKEND_ID} cannot compute it`;
+  return `${GRAPH_REFERENCE_BACKEND_ID}, the graph itself in float64: ${why}, so ${REFERENCE_BACKEND_ID} cannot compute it`;
 }
 
 /** The default reference's factory, for engine code that opens the reference itself. */

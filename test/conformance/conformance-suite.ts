@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allBackendFactories, createBackend, REFERENCE_BACKEND_ID } from '../../harness/app/registry.ts';
-import type { LogitsSource } from '../../harness/core/backend/contract.ts';
+import { type LogitsSource, toleranceDtypeOf } from '../../harness/core/backend/contract.ts';
 import { numLayers } from '../../harness/core/model/model-config.ts';
 import type { ModelDir } from '../../harness/core/model/model-dir.ts';
 import { CONFORMANCE_CHECKS } from '../../harness/engine/conformance/checks.ts';
@@ -59,7 +59,7 @@ export function conformanceSuite(modelName: string): void {
               factory.id === REFERENCE_BACKEND_ID
                 ? reference
                 : await createOrSkip(factory, model, ctx, refusals);
-            const tolerance = conformanceTolerance(source.info.dtype, numLayers(model.config));
+            const tolerance = conformanceTolerance(toleranceDtypeOf(source.info), numLayers(model.config));
             try {
               const outcome = await check.run({ source, reference, prompts, tolerance });
               console.log(`${modelName} ${factory.id} ${outcome.name}: ${outcome.detail}`);

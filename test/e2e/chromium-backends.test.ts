@@ -2,12 +2,12 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KvDecoderSource } from '../../backends/onnx-shared/decoder-source.ts';
 import { OrtNodeSource } from '../../backends/ort-node/ort-node-source.ts';
 import { chromiumAvailability } from '../../backends/ort-web/chromium/availability.ts';
 import { CHROMIUM_PATH } from '../../backends/ort-web/chromium/chromium-browser.ts';
 import { ChromiumForward, type PageProvider } from '../../backends/ort-web/chromium/chromium-forward.ts';
 import { chromiumPidsUnder } from '../../backends/ort-web/chromium/chromium-processes.ts';
-import { KvDecoderSource } from '../../backends/onnx-shared/decoder-source.ts';
 import { type Logits, logitsRow } from '../../harness/core/backend/contract.ts';
 import type { Gpt2Config } from '../../harness/core/model/families/gpt2.ts';
 import type { ModelDir } from '../../harness/core/model/model-dir.ts';

@@ -12,11 +12,11 @@ const tokenIds = (file: string): number[][] =>
   JSON.parse(readFileSync(file, 'utf8')).expected.sequences.map((s: { tokenIds: number[] }) => s.tokenIds);
 
 describe('goldens of an ONNX-only repository', () => {
-  it('record on ort-node:cpu (no safetensors) gives the tokens ts:f64 recorded for the same weights, and check passes on the CPU backends', () => {
+  it('record on onnx:f64 (no safetensors) gives the tokens ts:f64 recorded for the same weights, and check passes on the CPU backends', () => {
     const golden = join(scratch, 'tiny-gpt2-onnx');
     const record = runCli(['record', '--model', 'tiny-gpt2-onnx', '--golden', golden, '--yes']);
     expect(record.code, record.stderr).toBe(0);
-    expect(record.stdout).toMatch(/38 cases for tiny-gpt2-onnx \(onnx\/model\.onnx\) on ort-node:cpu/);
+    expect(record.stdout).toMatch(/38 cases for tiny-gpt2-onnx \(onnx\/model\.onnx\) on onnx:f64/);
     // An independent reference: tiny-gpt2's committed goldens, recorded by ts:f64 from model.safetensors.
     const committed = defaultGoldenDir('tiny-gpt2');
     const cases = readdirSync(committed).filter((f) => f.endsWith('.json'));

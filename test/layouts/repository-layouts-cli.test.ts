@@ -30,7 +30,7 @@ function refused(args: readonly string[], message: RegExp): void {
 }
 
 describe('ONNX-only repositories on the command line', () => {
-  it('compare --dtypes runs every variant against ort-node:cpu on the fp32 graph and says why that reference', () => {
+  it('compare --dtypes runs every variant against onnx:f64 on the fp32 graph and says why that reference', () => {
     const run = runCli([
       'compare',
       '--model',
@@ -47,14 +47,13 @@ describe('ONNX-only repositories on the command line', () => {
     ]);
     expect(run.code, run.stderr).toBe(0);
     const record = JSON.parse(run.stdout);
-    expect(record.reference.id).toBe('ort-node:cpu');
+    expect(record.reference.id).toBe('onnx:f64');
     expect(record.referenceChoice).toBe(
-      'ort-node:cpu on the graph itself: the model dir has no model.safetensors, so ts:f64 cannot compute it',
+      'onnx:f64, the graph itself in float64: the model dir has no model.safetensors, so ts:f64 cannot compute it',
     );
     expect(record.model.graph.externalData).toEqual(['onnx/model.onnx_data', 'onnx/model.onnx_data_1']);
     const ids = record.backends.map((a: { backend: { id: string } }) => a.backend.id);
-    // The reference's own (backend, graph) is not compared with itself.
-    expect(ids).toEqual(['ort-web:wasm fp32', 'ort-node:cpu q4', 'ort-web:wasm q4']);
+    expect(ids).toEqual(['ort-node:cpu fp32', 'ort-web:wasm fp32', 'ort-node:cpu q4', 'ort-web:wasm q4']);
   });
 
   it('the main job runs a merged decoder with no safetensors and names its reference and why', () => {
@@ -70,7 +69,7 @@ describe('ONNX-only repositories on the command line', () => {
     expect(run.code, run.stderr).toBe(0);
     const record = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8'));
     expect(record.model.graph.file).toBe('decoder_model_merged.onnx');
-    expect(record.referenceId).toBe('ort-node:cpu');
+    expect(record.referenceId).toBe('onnx:f64');
     expect(record.referenceChoice).toMatch(/no model\.safetensors/);
     expect(record.passed).toBe(true);
   });

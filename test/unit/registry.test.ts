@@ -11,7 +11,7 @@ describe('backend registry', () => {
   it('rejects an unknown id and lists the known ones', () => {
     expect(() => backendFactory('ort-node:cpux')).toThrow(UsageError);
     expect(() => backendFactory('ort-node:cpux')).toThrow(
-      /unknown backend id "ort-node:cpux"; valid ids: ts:f64, ts:f32, ort-node:cpu/,
+      /unknown backend id "ort-node:cpux"; valid ids: ts:f64, ts:f32, onnx:f64, ort-node:cpu/,
     );
   });
 

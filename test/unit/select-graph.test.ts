@@ -120,11 +120,11 @@ describe('an ONNX-only model dir (no model.safetensors)', () => {
     cpSync(model.path, onnxOnly, { recursive: true, filter: (src) => !src.endsWith('model.safetensors') });
   });
 
-  it('loads, runs on ORT CPU with ORT CPU as the reference, and the TS kernels say why they cannot run', async () => {
+  it('loads, runs on ORT CPU with onnx:f64 as the reference, and the TS kernels say why they cannot run', async () => {
     const model = await loadModelDir(onnxOnly, { dtype: 'q4' });
     expect(model.safetensorsPath).toBeNull();
     expect(model.graph).toEqual({ file: 'onnx/model_q4.onnx', dtype: 'q4' });
-    expect(referenceIdFor(model)).toBe('ort-node:cpu');
+    expect(referenceIdFor(model)).toBe('onnx:f64');
     await expect(createBackend('ts:f64', model)).rejects.toThrow(BackendUnavailable);
     await expect(createBackend('ts:f64', model)).rejects.toThrow(/has no model\.safetensors/);
 
@@ -154,12 +154,12 @@ describe('an ONNX-only model dir (no model.safetensors)', () => {
 });
 
 describe('a quantized variant of a full dir', () => {
-  it('names its graph in the identity, and the reference is ORT CPU (model.safetensors holds other weights)', async () => {
+  it('names its graph in the identity, and the reference is onnx:f64 (model.safetensors holds other weights)', async () => {
     const model = await loadModelDir('tiny-gpt2', { dtype: 'q4' });
     const identity = await modelIdentity(model);
     expect(Object.keys(identity.files)).toEqual(['config.json', 'onnx/model_q4.onnx']);
     expect(identity.graph).toMatchObject({ file: 'onnx/model_q4.onnx', dtype: 'q4', bytes: 15_073_683 });
-    expect(referenceIdFor(model)).toBe('ort-node:cpu');
+    expect(referenceIdFor(model)).toBe('onnx:f64');
     expect(referenceIdFor(await loadModelDir('tiny-gpt2'))).toBe('ts:f64');
   });
 });

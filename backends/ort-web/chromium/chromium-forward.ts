@@ -8,8 +8,8 @@ import { headDim, numKvHeads, numLayers } from '../../../harness/core/model/mode
 import type { ModelDir } from '../../../harness/core/model/model-dir.ts';
 import { type DecoderInput, type DecoderRun, decoderInputs } from '../../onnx-shared/decoder-inputs.ts';
 import { checkDecoderIo, type DecoderLayout } from '../../onnx-shared/decoder-io.ts';
-import { checkPlacements, parsePlacements } from '../../onnx-shared/ort-placements.ts';
 import { type ForwardPass, type ForwardTiming, TimingLog } from '../../onnx-shared/forward-pass.ts';
+import { checkPlacements, parsePlacements } from '../../onnx-shared/ort-placements.ts';
 import { ChromiumBrowser } from './chromium-browser.ts';
 import type { AdapterAnswer, PageInput, PageProvider } from './page-protocol.ts';
 import { DEFAULT_CALL_TIMEOUT_MS, PageFailure, PageRpc } from './page-rpc.ts';

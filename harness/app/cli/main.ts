@@ -18,7 +18,7 @@ Usage:
   decode-harness generate  --prompt TEXT [--model DIR|NAME] [--backend ID] [decode options] [--json]
   decode-harness trace     --prompt TEXT [--model DIR|NAME] [--backend ID] [--top N] [decode options] [--json]
   decode-harness record    [--model DIR|NAME] [--golden DIR] [--cases FILE] [--yes]
-                                 record golden fixtures on the reference (ts:f64, or ort-node:cpu for a
+                                 record golden fixtures on the reference (ts:f64, or onnx:f64 for a
                                  graph model.safetensors does not describe)
   decode-harness check     [--model DIR|NAME] [--backends ID,ID|all] [--golden DIR] [--junit FILE] [--json]
                                  check backends against the golden fixtures

@@ -76,10 +76,21 @@ export interface BackendInfo {
   /** Execution provider or kernel family, e.g. `CPUExecutionProvider`, `ts-kernels`. */
   readonly executionProvider: string;
   readonly dtype: ComputeDtype;
+  /**
+   * The precision its logits can be held to against the model's own float64 math, where coarser
+   * than `dtype`: onnx:f64 computes in float64 but from the graph's constants, which a float32 or
+   * float16 export stores rounded (gelu's √(2/π), LayerNorm's epsilon, RoPE's cos/sin tables).
+   */
+  readonly toleranceDtype?: ComputeDtype;
   /** Intra-op threads (1 for single-threaded kernels). */
   readonly threads: number;
   /** Library versions that matter for reproducing the numbers. */
   readonly versions: Readonly<Record<string, string>>;
+}
+
+/** The dtype whose tolerances a backend's results are checked with. */
+export function toleranceDtypeOf(info: BackendInfo): ComputeDtype {
+  return info.toleranceDtype ?? info.dtype;
 }
 
 export interface BackendOptions {

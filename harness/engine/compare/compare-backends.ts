@@ -1,4 +1,4 @@
-import type { Logits, LogitsSource } from '../../core/backend/contract.ts';
+import { type Logits, type LogitsSource, toleranceDtypeOf } from '../../core/backend/contract.ts';
 import { UsageError } from '../../core/errors.ts';
 import { machineRecord } from '../../core/machine.ts';
 import type { SequenceResult } from '../decode/decode-result.ts';
@@ -90,7 +90,7 @@ export async function compareBackends(input: CompareInput): Promise<CompareRecor
   }
 
   const agreements = backends.map((source, b) => {
-    const limits = gateLimits(input.gates, [reference.info.dtype, source.info.dtype]);
+    const limits = gateLimits(input.gates, [toleranceDtypeOf(reference.info), toleranceDtypeOf(source.info)]);
     const summary = agreementSummary(gathered[b]!.positions, gathered[b]!);
     const noise = noiseLogit(summary, limits);
     const divergences = gathered[b]!.greedy.map((seq, p) =>
@@ -181,7 +181,7 @@ export async function compareOnText(input: TextCompareInput): Promise<CompareRec
     agreementOf(
       source,
       gathered[b]!,
-      gateLimits(input.gates, [reference.info.dtype, source.info.dtype]),
+      gateLimits(input.gates, [toleranceDtypeOf(reference.info), toleranceDtypeOf(source.info)]),
       null,
     ),
   );

@@ -1,4 +1,4 @@
-import type { BackendInfo, LogitsSource } from '../../core/backend/contract.ts';
+import { type BackendInfo, type LogitsSource, toleranceDtypeOf } from '../../core/backend/contract.ts';
 import { type CheckOutcome, CONFORMANCE_CHECKS } from './checks.ts';
 import { conformanceTolerance } from './tolerances.ts';
 
@@ -19,7 +19,7 @@ export async function runConformance(
   prompts: readonly (readonly number[])[],
   layers: number,
 ): Promise<ConformanceResult> {
-  const tolerance = conformanceTolerance(source.info.dtype, layers);
+  const tolerance = conformanceTolerance(toleranceDtypeOf(source.info), layers);
   const checks: CheckOutcome[] = [];
   for (const check of CONFORMANCE_CHECKS) {
     try {

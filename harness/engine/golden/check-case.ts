@@ -1,4 +1,4 @@
-import type { ComputeDtype, LogitsSource } from '../../core/backend/contract.ts';
+import { type ComputeDtype, type LogitsSource, toleranceDtypeOf } from '../../core/backend/contract.ts';
 import { decode } from '../decode/decode.ts';
 import type { DecodeResult } from '../decode/decode-result.ts';
 import type { TextOf } from '../decode/stopping.ts';
@@ -49,7 +49,7 @@ export async function checkCase(
   textOf?: TextOf,
 ): Promise<CaseOutcome> {
   const t0 = performance.now();
-  const dtype = source.info.dtype;
+  const dtype = toleranceDtypeOf(source.info);
   const failures: string[] = [];
   let mismatch: TokenMismatch | null = null;
   try {

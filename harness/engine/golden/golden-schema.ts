@@ -93,6 +93,8 @@ export const goldenSchema = v.strictObject({
       deviceKind: v.optional(v.picklist(['cpu', 'gpu', 'software-gpu'])),
       executionProvider: v.string(),
       dtype: v.picklist(['float64', 'float32', 'float16']),
+      /** onnx:f64: the float type of the graph whose constants it computes from. */
+      toleranceDtype: v.optional(v.picklist(['float64', 'float32', 'float16'])),
       threads: v.number(),
       versions: v.record(v.string(), v.string()),
     }),
