@@ -6,6 +6,7 @@ import { ElemTypes, type F64Tensor, tensor } from '../../backends/onnx-f64/f64-t
 import { GraphRunner } from '../../backends/onnx-f64/graph-runner.ts';
 import { valueInfo } from '../../harness/core/onnx/onnx-graph.ts';
 import { quantizeQ4 } from '../../harness/engine/model-gen/quantize/q4-weights.ts';
+import { nmse } from '../helpers/nmse.ts';
 
 const { onnx } = onnxProto;
 const A = onnx.AttributeProto.AttributeType;
@@ -42,16 +43,6 @@ function oneNode(
 }
 
 const floats = (random: () => number, n: number) => Float32Array.from({ length: n }, () => 2 * random() - 1);
-
-function nmse(ours: ArrayLike<number>, ort: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < ort.length; i++) {
-    num += (ours[i]! - ort[i]!) ** 2;
-    den += ort[i]! ** 2;
-  }
-  return num / den;
-}
 
 async function ortRun(
   bytes: Uint8Array,

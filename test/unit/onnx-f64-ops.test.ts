@@ -6,6 +6,7 @@ import { ElemTypes, type F64Tensor, tensor } from '../../backends/onnx-f64/f64-t
 import { GraphRunner } from '../../backends/onnx-f64/graph-runner.ts';
 import { missingOps } from '../../backends/onnx-f64/op-registry.ts';
 import { valueInfo } from '../../harness/core/onnx/onnx-graph.ts';
+import { nmse } from '../helpers/nmse.ts';
 
 const { onnx } = onnxProto;
 const A = onnx.AttributeProto.AttributeType;
@@ -172,17 +173,6 @@ function caseGraph(c: OpCase): { bytes: Uint8Array; graph: OnnxTypes.IGraphProto
   const opset = [{ domain: '', version: 17 }];
   const bytes = onnx.ModelProto.encode({ irVersion: 8, opsetImport: opset, graph }).finish();
   return { bytes, graph };
-}
-
-/** NMSE = Σ(a − b)² / Σ b² (0 for an all-zero reference that is matched exactly). */
-function nmse(ours: ArrayLike<number>, ort: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < ort.length; i++) {
-    num += (ours[i]! - ort[i]!) ** 2;
-    den += ort[i]! ** 2;
-  }
-  return den === 0 ? num : num / den;
 }
 
 describe('onnx:f64 ops against ONNX Runtime CPU (random inputs, float32 there, float64 here)', () => {
