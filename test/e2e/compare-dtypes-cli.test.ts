@@ -50,6 +50,33 @@ describe('compare --dtypes: each graph variant on each backend against the refer
     expect(record.backends.every((a: Agreement) => a.gates.length === 0)).toBe(true);
   });
 
+  it('with onnx:f64 listed, splits each pair into quantization (the graph in float64) and arithmetic (the backend against it)', () => {
+    const run = runCli([
+      'compare',
+      '--dtypes',
+      'fp32,q4',
+      '--backends',
+      'onnx:f64,ort-node:cpu',
+      ...quick,
+      '--json',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const record = JSON.parse(run.stdout);
+    const split = Object.fromEntries(
+      record.split.map((s: { backend: string; variant: string }) => [`${s.backend} ${s.variant}`, s]),
+    );
+    expect(Object.keys(split)).toEqual(['ort-node:cpu fp32', 'ort-node:cpu q4']);
+    const kld = (id: string) => record.backends.find((a: Agreement) => a.backend.id === id).summary.kld.mean;
+    const q4 = split['ort-node:cpu q4'];
+    // The quantization column is onnx:f64 q4's own distance from the reference ...
+    expect(q4.quantizationKld).toBe(kld('onnx:f64 q4'));
+    expect(q4.quantizationKld).toBeGreaterThan(0.1);
+    // ... the arithmetic column is float32 noise, and together they account for what ORT on q4 shows.
+    expect(q4.arithmeticKld).toBeLessThan(1e-9);
+    expect(Math.abs(kld('ort-node:cpu q4') - q4.quantizationKld) / q4.quantizationKld).toBeLessThan(1e-3);
+    expect(split['ort-node:cpu fp32'].quantizationKld).toBeLessThan(1e-12);
+  });
+
   it('holds the variants to a gate given on the command line (exit 1 naming the one that fails)', () => {
     const run = runCli([
       'compare',

@@ -48,6 +48,7 @@ function compareBlocks(record: CompareRecord): ReportBlock[] {
       },
     );
   }
+  if (record.split) blocks.push(...splitBlocks(record.split));
   const divergent = record.backends.filter((a) => (a.greedy?.divergences.length ?? 0) > 0);
   if (divergent.length > 0) blocks.push({ kind: 'heading', text: 'Where greedy continuations part' });
   for (const agreement of divergent) blocks.push(...divergenceBlocks(agreement));
@@ -63,6 +64,37 @@ function compareBlocks(record: CompareRecord): ReportBlock[] {
     },
   );
   return blocks;
+}
+
+/** The quantization split table: what the variant graph costs, and what the backend adds to it. */
+function splitBlocks(split: NonNullable<CompareRecord['split']>): ReportBlock[] {
+  return [
+    { kind: 'heading', text: 'Quantization split (onnx:f64 on each variant)' },
+    {
+      kind: 'table',
+      header: [
+        'backend',
+        'variant',
+        'Mean KLD: quantization',
+        'Mean KLD: arithmetic',
+        'max |Δlogit| vs variant in f64',
+      ],
+      rows: split.map((s) => [
+        s.backend,
+        s.variant,
+        sci(s.quantizationKld),
+        sci(s.arithmeticKld),
+        sci(s.arithmeticMaxAbsLogitDiff),
+      ]),
+    },
+    {
+      kind: 'lines',
+      lines: [
+        'quantization = KL(reference ‖ the variant graph in float64): what the graph itself computes differently',
+        'arithmetic = KL(variant graph in float64 ‖ backend on it), same positions: what the provider adds',
+      ],
+    },
+  ];
 }
 
 function contextLines(record: CompareRecord): string[] {

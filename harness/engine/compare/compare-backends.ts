@@ -62,12 +62,7 @@ export async function compareBackends(input: CompareInput): Promise<CompareRecor
     eosTokenIds: input.eosTokenIds,
     recordTopK: DIVERGENCE_TOP_K,
   };
-  const gathered: Gathered[] = backends.map(() => ({
-    positions: [],
-    greedy: [],
-    centredSqDiff: 0,
-    centredSqRef: 0,
-  }));
+  const gathered = emptyGathered(backends.length);
   const prompts: ComparedPrompt[] = [];
   const referenceGreedy: SequenceResult[] = [];
 
@@ -146,12 +141,7 @@ export async function compareOnText(input: TextCompareInput): Promise<CompareRec
   const { reference, backends, scoring } = input;
   checkDistinctIds(reference, backends);
   const progress = input.onProgress ?? (() => {});
-  const gathered: Gathered[] = backends.map(() => ({
-    positions: [],
-    greedy: [],
-    centredSqDiff: 0,
-    centredSqRef: 0,
-  }));
+  const gathered = emptyGathered(backends.length);
   for (const [c, chunk] of input.chunks.entries()) {
     progress(`chunk ${c + 1}/${input.chunks.length}: ${reference.info.id} (reference)`);
     // Kept as the reference returned them (float32 or float64); each scored row is made into a
@@ -177,15 +167,52 @@ export async function compareOnText(input: TextCompareInput): Promise<CompareRec
       }
     }
   }
-  const agreements = backends.map((source, b) =>
-    agreementOf(
-      source,
-      gathered[b]!,
-      gateLimits(input.gates, [toleranceDtypeOf(reference.info), toleranceDtypeOf(source.info)]),
-      null,
-    ),
-  );
+  const agreements = withoutGreedy(input, gathered);
   return compareRecord(input, agreements, { maxNewTokens: 0, prompts: [], text: scoring });
+}
+
+/** What `compareAlong` needs: the backends and gates, and the continuations to teacher-force along. */
+export interface AlongCompareInput
+  extends Pick<
+    CompareInput,
+    'model' | 'reference' | 'referenceChoice' | 'backends' | 'gates' | 'onProgress'
+  > {
+  readonly prompts: readonly { readonly text: string; readonly ids: readonly number[] }[];
+  /** Per prompt, the tokens to feed (another reference's greedy continuation), each one scored. */
+  readonly continuations: readonly (readonly number[])[];
+}
+
+/**
+ * Compare every backend with `reference` along continuations chosen elsewhere (another
+ * comparison's reference), so two comparisons score the same positions; no greedy runs.
+ */
+export async function compareAlong(input: AlongCompareInput): Promise<CompareRecord<null>> {
+  const { reference, backends } = input;
+  checkDistinctIds(reference, backends);
+  const progress = input.onProgress ?? (() => {});
+  const gathered = emptyGathered(backends.length);
+  for (const [p, prompt] of input.prompts.entries()) {
+    const continuation = input.continuations[p]!;
+    progress(`prompt ${p + 1}/${input.prompts.length}: ${reference.info.id} (reference)`);
+    const refRows: ReferenceRow[] = [];
+    await teacherForced(reference, prompt.ids, continuation, (step, logits) => {
+      refRows.push(referenceRow(logits, `${reference.info.id} (reference) prompt ${p} step ${step}`));
+    });
+    for (const [b, source] of backends.entries()) {
+      progress(`prompt ${p + 1}/${input.prompts.length}: ${source.info.id}`);
+      await teacherForced(source, prompt.ids, continuation, (step, row) => {
+        const at = { prompt: p, step, position: prompt.ids.length - 1 + step };
+        gatherPosition(gathered[b]!, refRows[step]!, row, at, continuation[step]!, source.info.id);
+      });
+    }
+  }
+  const agreements = withoutGreedy(input, gathered);
+  const prompts = input.prompts.map((prompt, p) => ({
+    text: prompt.text,
+    promptIds: [...prompt.ids],
+    referenceIds: [...input.continuations[p]!],
+  }));
+  return compareRecord(input, agreements, { maxNewTokens: 0, prompts });
 }
 
 /** Row `position` of a one-row [1, positions, vocab] logits block. */
@@ -216,6 +243,30 @@ function gatherPosition(
   });
   into.centredSqDiff += c.centredSqDiff;
   into.centredSqRef += ref.centredSumSq;
+}
+
+function emptyGathered(backends: number): Gathered[] {
+  return Array.from({ length: backends }, () => ({
+    positions: [],
+    greedy: [],
+    centredSqDiff: 0,
+    centredSqRef: 0,
+  }));
+}
+
+/** Each backend's agreement where no greedy ran (--text, or along another's continuations). */
+function withoutGreedy(
+  input: Pick<CompareInput, 'reference' | 'backends' | 'gates'>,
+  gathered: readonly Gathered[],
+): BackendAgreement<null>[] {
+  return input.backends.map((source, b) =>
+    agreementOf(
+      source,
+      gathered[b]!,
+      gateLimits(input.gates, [toleranceDtypeOf(input.reference.info), toleranceDtypeOf(source.info)]),
+      null,
+    ),
+  );
 }
 
 /** One backend's agreement from its gathered positions, under `limits`. */

@@ -26,6 +26,8 @@ export interface CompareRecord<G extends GreedyAgreement | null = GreedyAgreemen
   readonly referenceChoice: string;
   /** --text: the text scored instead of prompts (then `prompts` is empty and `greedy` null). */
   readonly text?: TextScoring;
+  /** --dtypes with onnx:f64 among the backends: each pair's distance from the reference, split. */
+  readonly split?: readonly QuantizationSplit[];
   /** (backend, graph) pairs that could not run here, and why; absent when all ran. */
   readonly notRun?: readonly { readonly id: string; readonly reason: string }[];
   /** Greedy budget of the reference continuation (teacher-forced steps per prompt, at most). */
@@ -201,4 +203,20 @@ export interface GateResult {
   /** `--max-mean-kld` when given, else e.g. `default for float32`. */
   readonly limitSource: string;
   readonly passed: boolean;
+}
+
+/**
+ * One (backend, variant)'s distance from the reference split in two, over the same positions:
+ * what the variant graph itself computes (onnx:f64 on it, against the reference) and what the
+ * backend's arithmetic adds (the backend against onnx:f64 on the same graph).
+ */
+export interface QuantizationSplit {
+  readonly backend: string;
+  readonly variant: string;
+  /** Mean KLD(reference ‖ onnx:f64 on the variant), nats: the quantization itself. */
+  readonly quantizationKld: number;
+  /** Mean KLD(onnx:f64 on the variant ‖ backend on it), nats: the provider's arithmetic. */
+  readonly arithmeticKld: number;
+  /** max |Δlogit| of the backend against onnx:f64 on the variant. */
+  readonly arithmeticMaxAbsLogitDiff: number;
 }

@@ -5,8 +5,8 @@ import { writeFilesAtomic } from '../../../core/io/atomic-write.ts';
 import { checkOutputDir } from '../../../core/io/output-paths.ts';
 import { maxPositions } from '../../../core/model/model-config.ts';
 import { isOnnxDtype, ONNX_DTYPES, type OnnxDtype } from '../../../core/model/onnx-variants.ts';
-import { compareBackends, compareOnText } from '../../../engine/compare/compare-backends.ts';
-import type { CompareRecord, GateResult } from '../../../engine/compare/compare-record.ts';
+import { compareAlong, compareBackends, compareOnText } from '../../../engine/compare/compare-backends.ts';
+import type { CompareRecord, GateResult, QuantizationSplit } from '../../../engine/compare/compare-record.ts';
 import { GATES, gateFailureLine, gateLimits, parseGateOverrides } from '../../../engine/compare/gates.ts';
 import { graphLabelledSource } from '../../../engine/compare/graph-labelled-source.ts';
 import { DEFAULT_COMPARE_PROMPTS, readPromptFile } from '../../../engine/compare/prompt-set.ts';
@@ -24,6 +24,7 @@ import { loadModelDir } from '../../../engine/model-gen/load-model-dir.ts';
 import {
   backendFactory,
   createBackend,
+  GRAPH_REFERENCE_BACKEND_ID,
   referenceChoice,
   referenceIdFor,
   resolveBackendIds,
@@ -210,10 +211,34 @@ export async function runCompare(argv: readonly string[]): Promise<number> {
       const kept = a.gates.filter(counted);
       return { ...a, gates: kept, passed: kept.every((g) => g.passed) };
     });
+    const split =
+      dtypes && backendIds.includes(GRAPH_REFERENCE_BACKEND_ID)
+        ? await quantizationSplit(compared, backends, reference, {
+            dtypes,
+            referenceGraphDtype: model.graph.dtype,
+            run: (variantReference, others) =>
+              scoring
+                ? compareOnText({
+                    ...common,
+                    reference: variantReference,
+                    backends: others,
+                    scoring,
+                    chunks: textChunks(textIds!, scoring),
+                  })
+                : compareAlong({
+                    ...common,
+                    reference: variantReference,
+                    backends: others,
+                    prompts,
+                    continuations: compared.prompts.map((p) => p.referenceIds),
+                  }),
+          })
+        : undefined;
     const record: CompareRecord = {
       ...compared,
       backends: gated,
       passed: gated.every((a) => a.passed),
+      ...(split && split.length > 0 ? { split } : {}),
       ...(notRun.length > 0 ? { notRun } : {}),
     };
     const doc = compareDocument(record);
@@ -236,6 +261,47 @@ export async function runCompare(argv: readonly string[]): Promise<number> {
   } finally {
     for (const source of opened) await source.dispose();
   }
+}
+
+/**
+ * The quantization split of a --dtypes comparison that ran onnx:f64 on the variants: per variant,
+ * every other backend on it is compared with onnx:f64 on it, over the same positions (`run`).
+ */
+async function quantizationSplit(
+  compared: CompareRecord,
+  backends: readonly LogitsSource[],
+  reference: LogitsSource,
+  options: {
+    dtypes: readonly OnnxDtype[];
+    referenceGraphDtype: OnnxDtype | null;
+    run: (variantReference: LogitsSource, others: LogitsSource[]) => Promise<CompareRecord>;
+  },
+): Promise<QuantizationSplit[]> {
+  const split: QuantizationSplit[] = [];
+  for (const dtype of options.dtypes) {
+    const label = `${GRAPH_REFERENCE_BACKEND_ID} ${dtype}`;
+    // onnx:f64 on the reference's own graph is the reference itself when it is the reference.
+    const isReference =
+      reference.info.id === GRAPH_REFERENCE_BACKEND_ID && dtype === options.referenceGraphDtype;
+    const variantReference = isReference ? reference : backends.find((b) => b.info.id === label);
+    if (variantReference === undefined) continue;
+    const others = backends.filter((b) => b.info.id.endsWith(` ${dtype}`) && b !== variantReference);
+    if (others.length === 0) continue;
+    const quantizationKld = isReference
+      ? 0
+      : compared.backends.find((a) => a.backend.id === label)!.summary.kld.mean;
+    const arithmetic = await options.run(variantReference, others);
+    for (const a of arithmetic.backends) {
+      split.push({
+        backend: a.backend.id.slice(0, -` ${dtype}`.length),
+        variant: dtype,
+        quantizationKld,
+        arithmeticKld: a.summary.kld.mean,
+        arithmeticMaxAbsLogitDiff: a.summary.maxAbsLogitDiff,
+      });
+    }
+  }
+  return split;
 }
 
 /** --text scores a text instead of prompts; --ctx and --chunks only mean something with it. */
