@@ -3,7 +3,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
 import type { InferenceSession } from 'onnxruntime-node';
-import type { BackendInfo, Logits } from '../../harness/core/backend/contract.ts';
+import { type BackendInfo, type Logits, lastPositionLogits } from '../../harness/core/backend/contract.ts';
 import { BackendUnavailable, ModelDirError } from '../../harness/core/errors.ts';
 import { headDim, numKvHeads, numLayers } from '../../harness/core/model/model-config.ts';
 import type { ModelDir } from '../../harness/core/model/model-dir.ts';
@@ -120,11 +120,11 @@ export class F64Forward implements ForwardPass {
     );
     const logits = outputs.get('logits')!;
     const [batch, positions, vocab] = logits.dims as [number, number, number];
-    const kept =
-      run.allPositions || positions === 1 ? logits.data : lastColumn(logits.data, batch, positions, vocab);
     const modelMs = performance.now() - startMs;
     this.timing.record({ call: run.freshCache ? 'prefill' : 'step', modelMs, roundTripMs: modelMs });
-    return { batch, positions: run.allPositions ? positions : 1, vocab, data: kept };
+    return run.allPositions
+      ? { batch, positions, vocab, data: logits.data }
+      : lastPositionLogits(logits.data, batch, positions, vocab);
   }
 
   async gather(sourceRows: readonly number[]): Promise<void> {
@@ -144,14 +144,4 @@ export class F64Forward implements ForwardPass {
   async dispose(): Promise<void> {
     this.cache = [];
   }
-}
-
-/** [batch, positions, vocab] → [batch, 1, vocab] */
-function lastColumn(data: Float64Array, batch: number, positions: number, vocab: number): Float64Array {
-  const out = new Float64Array(batch * vocab);
-  for (let b = 0; b < batch; b++) {
-    const start = (b * positions + positions - 1) * vocab;
-    out.set(data.subarray(start, start + vocab), b * vocab);
-  }
-  return out;
 }

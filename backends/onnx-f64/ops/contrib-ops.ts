@@ -99,7 +99,8 @@ function groupQueryAttention(inputs: readonly (F64Tensor | undefined)[], node: O
   for (let b = 0; b < B; b++) {
     const valid = seqlens[b]! + 1;
     const pastB = firstPrompt ? 0 : valid - S;
-    const position = (s: number) => (pastB + s < (firstPrompt ? valid : pastB + S) ? pastB + s : 1);
+    // Past a first prompt's valid length a row is padding: its queries take position 1.
+    const position = (s: number) => (firstPrompt && s >= valid ? 1 : pastB + s);
     for (let h = 0; h < Hkv; h++) {
       const base = (b * Hkv + h) * present * D;
       for (let j = 0; j < pastB; j++) {

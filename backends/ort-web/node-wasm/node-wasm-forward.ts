@@ -7,8 +7,7 @@ import { ModelDirError, UsageError } from '../../../harness/core/errors.ts';
 import { float32Data } from '../../../harness/core/model/float16.ts';
 import { headDim, numKvHeads, numLayers } from '../../../harness/core/model/model-config.ts';
 import type { ModelDir } from '../../../harness/core/model/model-dir.ts';
-import type { DecoderRun } from '../../onnx-shared/decoder-inputs.ts';
-import { decoderInputs } from '../../onnx-shared/decoder-inputs.ts';
+import { type DecoderRun, decoderInputs } from '../../onnx-shared/decoder-inputs.ts';
 import { checkOpenedDecoder, type DecoderLayout } from '../../onnx-shared/decoder-io.ts';
 import { type ForwardPass, type ForwardTiming, TimingLog } from '../../onnx-shared/forward-pass.ts';
 

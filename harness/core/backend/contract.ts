@@ -123,13 +123,14 @@ export function logitsRow(logits: Logits, b: number, p = logits.positions - 1): 
  * those rows (none when length is 1).
  */
 export function lastPositionLogits(
-  logits: Float32Array,
+  logits: Float32Array | Float64Array,
   batch: number,
   length: number,
   vocab: number,
 ): Logits {
   if (length === 1) return { batch, positions: 1, vocab, data: logits };
-  const data = new Float32Array(batch * vocab);
+  const data =
+    logits instanceof Float64Array ? new Float64Array(batch * vocab) : new Float32Array(batch * vocab);
   for (let b = 0; b < batch; b++) {
     const start = (b * length + length - 1) * vocab;
     data.set(logits.subarray(start, start + vocab), b * vocab);

@@ -135,6 +135,7 @@ export async function runCompare(argv: readonly string[]): Promise<number> {
             ? undefined
             : intOption('chunks', values.chunks, 1, 1, Number.MAX_SAFE_INTEGER),
         );
+  const chunks = scoring ? textChunks(textIds!, scoring) : [];
   const prompts = scoring
     ? []
     : texts.map((text, i) => {
@@ -197,7 +198,7 @@ export async function runCompare(argv: readonly string[]): Promise<number> {
       onProgress: progress,
     };
     const compared: CompareRecord = scoring
-      ? await compareOnText({ ...common, scoring, chunks: textChunks(textIds!, scoring) })
+      ? await compareOnText({ ...common, scoring, chunks })
       : await compareBackends({
           ...common,
           prompts,
@@ -223,7 +224,7 @@ export async function runCompare(argv: readonly string[]): Promise<number> {
                     reference: variantReference,
                     backends: others,
                     scoring,
-                    chunks: textChunks(textIds!, scoring),
+                    chunks,
                   })
                 : compareAlong({
                     ...common,
