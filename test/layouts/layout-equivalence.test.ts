@@ -1,10 +1,10 @@
 import { AutoModelForCausalLM, env, Tensor } from '@huggingface/transformers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { allBackendFactories, createBackend } from '../../harness/app/registry.ts';
-import type { Logits, LogitsSource } from '../../harness/core/backend/contract.ts';
+import { type Logits, type LogitsSource, logitsRow } from '../../harness/core/backend/contract.ts';
 import { BackendUnavailable } from '../../harness/core/errors.ts';
 import type { ModelDir } from '../../harness/core/model/model-dir.ts';
-import { conformanceTolerance } from '../../harness/engine/conformance/tolerances.ts';
+import { conformanceTolerance, maxAbsDiff } from '../../harness/engine/conformance/tolerances.ts';
 import { greedy } from '../../harness/engine/decode/greedy.ts';
 import { eosTokenIds } from '../../harness/engine/model/eos-token-ids.ts';
 import { loadTokenizer } from '../../harness/engine/model/tokenizer.ts';
@@ -60,11 +60,9 @@ const PAIRS: readonly { layout: string; base: string; dtype: string; rows?: 'sin
 
 const ONNX_BACKENDS = allBackendFactories().filter((f) => !f.id.startsWith('ts:'));
 
-function maxAbsDiff(a: Logits, b: Logits): number {
+function logitsDiff(a: Logits, b: Logits): number {
   expect([a.batch, a.positions, a.vocab]).toEqual([b.batch, b.positions, b.vocab]);
-  let worst = 0;
-  for (let i = 0; i < a.data.length; i++) worst = Math.max(worst, Math.abs(a.data[i]! - b.data[i]!));
-  return worst;
+  return maxAbsDiff(a.data, b.data);
 }
 
 /** The model calls of a decode of `rows` (one or two), each call's logits. */
@@ -123,7 +121,7 @@ describe.each(ONNX_BACKENDS)('layouts on $id', (factory) => {
       const rows = texts.map((text) => tokenizer.encode(text));
       const expected = await calls(baseSource, rows);
       const actual = await calls(layoutSource, rows);
-      const diffs = actual.map((logits, i) => maxAbsDiff(logits, expected[i]!));
+      const diffs = actual.map((logits, i) => logitsDiff(logits, expected[i]!));
       console.log(
         `${factory.id} ${layout} ${dtype} vs ${base}: max |Δlogit| per call ${diffs.map((d) => d.toExponential(1)).join(' ')}`,
       );
@@ -192,13 +190,7 @@ describe('GroupQueryAttention graphs and left padding', () => {
       const tokenizer = await loadTokenizer(await loadModelDir('tiny-llama'));
       const rows = ['The quick brown fox jumps', 'Hello'].map((text) => tokenizer.encode(text));
       const [expected, actual] = [await base.prefill(rows), await gqa.prefill(rows)];
-      const rowDiff = (r: number) => {
-        let worst = 0;
-        for (let i = r * expected.vocab; i < (r + 1) * expected.vocab; i++) {
-          worst = Math.max(worst, Math.abs(actual.data[i]! - expected.data[i]!));
-        }
-        return worst;
-      };
+      const rowDiff = (r: number) => maxAbsDiff(logitsRow(actual, r), logitsRow(expected, r));
       console.log(
         `GroupQueryAttention, left-padded batch: unpadded row ${rowDiff(0).toExponential(1)}, padded row ${rowDiff(1).toExponential(1)}`,
       );

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createBackend } from '../../harness/app/registry.ts';
 import type { Logits, LogitsSource } from '../../harness/core/backend/contract.ts';
 import { numLayers } from '../../harness/core/model/model-config.ts';
-import { conformanceTolerance } from '../../harness/engine/conformance/tolerances.ts';
+import { conformanceTolerance, maxAbsDiff } from '../../harness/engine/conformance/tolerances.ts';
 import { EMBEDDED_MODEL_NAMES } from '../../harness/engine/model-gen/embedded-models.ts';
 import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 
@@ -21,12 +21,9 @@ async function calls(source: LogitsSource, rows: readonly number[][]): Promise<L
   return out;
 }
 
-function maxAbsDiff(a: readonly Logits[], b: readonly Logits[]): number {
-  let worst = 0;
-  a.forEach((x, i) => {
-    for (let k = 0; k < x.data.length; k++) worst = Math.max(worst, Math.abs(x.data[k]! - b[i]!.data[k]!));
-  });
-  return worst;
+/** Largest |Δlogit| over every call. */
+function callsDiff(a: readonly Logits[], b: readonly Logits[]): number {
+  return Math.max(...a.map((x, i) => maxAbsDiff(x.data, b[i]!.data)));
 }
 
 async function agreement(
@@ -37,7 +34,7 @@ async function agreement(
   const f64 = await createBackend('onnx:f64', model);
   const other = await createBackend(otherId, model);
   try {
-    return maxAbsDiff(await calls(f64, rows), await calls(other, rows));
+    return callsDiff(await calls(f64, rows), await calls(other, rows));
   } finally {
     await f64.dispose();
     await other.dispose();
