@@ -9,7 +9,8 @@ import { ElemType, intAttr, type OnnxGraph } from './onnx-graph.ts';
  *           past_key_values.{i}.key|value  float [batch_size, kv_heads, past_sequence_length, head_dim]
  *   outputs logits                         float [batch_size, sequence_length, vocab_size]
  *           present.{i}.key|value          float [batch_size, kv_heads, past_sequence_length + sequence_length, head_dim]
- * and the attention mask built from attention_mask (HF's eager masking).
+ * (float: the graph's float type, float32 in the model files) and the attention mask built from
+ * attention_mask (HF's eager masking).
  */
 
 /** 17: the first with LayerNormalization (GPT-2); ReduceMean still takes axes as an attribute. */
@@ -21,7 +22,7 @@ const TOTAL = 'past_sequence_length + sequence_length';
 /** HF fills masked scores with torch.finfo(float32).min: finite, so a fully masked row stays finite. */
 export const MASKED_SCORE = -3.4028234663852886e38;
 
-/** A float32 weight as the graph writers take it. */
+/** A float32 weight as the graph writers take it (a float64 graph widens it exactly). */
 export interface OnnxWeight {
   readonly dtype: 'F32';
   readonly shape: readonly number[];
@@ -55,18 +56,18 @@ export function decoderInputs(
     ? g.input('position_ids', ElemType.int64, ['batch_size', 'sequence_length'])
     : null;
   const past = Array.from({ length: layers }, (_, i) => ({
-    key: g.input(`past_key_values.${i}.key`, ElemType.float, ['batch_size', kvHeads, PAST, headDim]),
-    value: g.input(`past_key_values.${i}.value`, ElemType.float, ['batch_size', kvHeads, PAST, headDim]),
+    key: g.input(`past_key_values.${i}.key`, g.floatElem, ['batch_size', kvHeads, PAST, headDim]),
+    value: g.input(`past_key_values.${i}.value`, g.floatElem, ['batch_size', kvHeads, PAST, headDim]),
   }));
   return { inputIds, attentionMask, positionIds, past };
 }
 
 /** Declare `logits` and every `present.{i}.key|value` (already computed) as the graph's outputs. */
 export function decoderOutputs(g: OnnxGraph, { layers, kvHeads, headDim }: CacheDims, vocab: number): void {
-  g.output('logits', ElemType.float, ['batch_size', 'sequence_length', vocab]);
+  g.output('logits', g.floatElem, ['batch_size', 'sequence_length', vocab]);
   for (let i = 0; i < layers; i++) {
-    g.output(`present.${i}.key`, ElemType.float, ['batch_size', kvHeads, TOTAL, headDim]);
-    g.output(`present.${i}.value`, ElemType.float, ['batch_size', kvHeads, TOTAL, headDim]);
+    g.output(`present.${i}.key`, g.floatElem, ['batch_size', kvHeads, TOTAL, headDim]);
+    g.output(`present.${i}.value`, g.floatElem, ['batch_size', kvHeads, TOTAL, headDim]);
   }
 }
 

@@ -5,10 +5,18 @@ const { onnx } = onnxProto;
 /** ONNX element types the model writers use (TensorProto.DataType). */
 export const ElemType = {
   float: onnx.TensorProto.DataType.FLOAT,
+  double: onnx.TensorProto.DataType.DOUBLE,
   int64: onnx.TensorProto.DataType.INT64,
   bool: onnx.TensorProto.DataType.BOOL,
 } as const;
 export type ElemType = (typeof ElemType)[keyof typeof ElemType];
+
+/**
+ * The float type of a graph the writers build: of every float initializer, scalar constant and
+ * float input or output. `float32` is what the model files ship; `float64` writes the same model
+ * with its weights widened exactly and its constants as the exact JS numbers.
+ */
+export type FloatType = 'float32' | 'float64';
 
 /** A dimension: a fixed size, or a symbolic name shared by every tensor with that extent. */
 export type Dim = number | string;
@@ -34,7 +42,7 @@ export const intsAttr = (name: string, ints: readonly number[]): Attribute => ({
 const LITTLE_ENDIAN_HOST = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 /** Little-endian bytes of a typed array as a view (ONNX raw_data is little-endian). */
-function rawBytes(data: Float32Array | BigInt64Array): Uint8Array {
+function rawBytes(data: Float32Array | Float64Array | BigInt64Array): Uint8Array {
   if (!LITTLE_ENDIAN_HOST) {
     throw new Error('writing ONNX raw_data needs a little-endian host; run the model writer on x64 or arm64');
   }
@@ -57,14 +65,28 @@ export function valueInfo(name: string, elemType: number, dims: readonly Dim[]):
 /**
  * Accumulates one ONNX graph in insertion order, so the same sequence of calls always encodes to
  * the same bytes. Every value has a readable, unique name (a node is named after its output).
+ * Float values are stored as `floatType` (float32 unless asked).
  */
 export class OnnxGraph {
+  /** TensorProto.DataType of the graph's float values: FLOAT or DOUBLE. */
+  readonly floatElem: ElemType;
+
   private readonly nodes: OnnxTypes.INodeProto[] = [];
   private readonly initializers: OnnxTypes.ITensorProto[] = [];
   private readonly inputs: OnnxTypes.IValueInfoProto[] = [];
   private readonly outputs: OnnxTypes.IValueInfoProto[] = [];
   private readonly names = new Set<string>();
   private constCount = 0;
+
+  constructor(readonly floatType: FloatType = 'float32') {
+    this.floatElem = floatType === 'float64' ? ElemType.double : ElemType.float;
+  }
+
+  /** `data` in the graph's float type: float32 values widen exactly, float64 ones round to nearest in a float32 graph. */
+  private floats(data: Float32Array | Float64Array): Float32Array | Float64Array {
+    if (this.floatType === 'float64') return data instanceof Float64Array ? data : Float64Array.from(data);
+    return data instanceof Float32Array ? data : Float32Array.from(data);
+  }
 
   private claim(name: string): string {
     if (this.names.has(name)) throw new Error(`ONNX graph value ${JSON.stringify(name)} is defined twice`);
@@ -83,12 +105,13 @@ export class OnnxGraph {
     this.outputs.push(valueInfo(name, elemType, dims));
   }
 
-  floatInitializer(name: string, dims: readonly number[], data: Float32Array): string {
+  /** A float tensor, stored in the graph's float type (see `floats`). */
+  floatInitializer(name: string, dims: readonly number[], data: Float32Array | Float64Array): string {
     this.initializers.push({
       name: this.claim(name),
-      dataType: ElemType.float,
+      dataType: this.floatElem,
       dims: [...dims],
-      rawData: rawBytes(data),
+      rawData: rawBytes(this.floats(data)),
     });
     return name;
   }
@@ -101,14 +124,15 @@ export class OnnxGraph {
     return name;
   }
 
-  /** A float32 scalar constant. */
+  /** A scalar constant of the graph's float type: `value` rounded to float32, or exactly in float64. */
   float(value: number): string {
-    const name = this.claim(`const_f32_${this.constCount++}`);
+    const suffix = this.floatType === 'float64' ? 'f64' : 'f32';
+    const name = this.claim(`const_${suffix}_${this.constCount++}`);
     this.initializers.push({
       name,
-      dataType: ElemType.float,
+      dataType: this.floatElem,
       dims: [],
-      rawData: rawBytes(Float32Array.of(value)),
+      rawData: rawBytes(this.floats(Float64Array.of(value))),
     });
     return name;
   }

@@ -10,7 +10,7 @@ import {
   type OnnxWeight,
   OPSET,
 } from '../../core/onnx/onnx-decoder-io.ts';
-import { floatAttr, intAttr, intsAttr, OnnxGraph } from '../../core/onnx/onnx-graph.ts';
+import { type FloatType, floatAttr, intAttr, intsAttr, OnnxGraph } from '../../core/onnx/onnx-graph.ts';
 
 /**
  * GPT-2 as an ONNX KV-cache decoder, written op by op with the I/O of an Optimum export (see
@@ -18,14 +18,27 @@ import { floatAttr, intAttr, intsAttr, OnnxGraph } from '../../core/onnx/onnx-gr
  * attention, gelu_new, tied lm_head).
  */
 
+/** How the graph is written. */
+export interface Gpt2OnnxOptions {
+  /**
+   * The float type of the weights, constants, activations, KV cache and logits: `float32` (default,
+   * the model files' graph) or `float64` (the same model, weights widened exactly, constants exact).
+   */
+  readonly float?: FloatType;
+}
+
 /** Serialise GPT-2 weights (HF names, no `transformer.` prefix) as an ONNX model; deterministic bytes. */
-export function buildGpt2Onnx(config: Gpt2Config, tensors: ReadonlyMap<string, OnnxWeight>): Uint8Array {
+export function buildGpt2Onnx(
+  config: Gpt2Config,
+  tensors: ReadonlyMap<string, OnnxWeight>,
+  options: Gpt2OnnxOptions = {},
+): Uint8Array {
   if (!config.tie_word_embeddings) {
     throw new ModelDirError(
       'buildGpt2Onnx: tie_word_embeddings false is not supported (logits reuse wte.weight); set it to true',
     );
   }
-  const g = new OnnxGraph();
+  const g = new OnnxGraph(options.float);
   const C = config.n_embd;
   const H = config.n_head;
   const D = C / H;
@@ -46,11 +59,16 @@ export function buildGpt2Onnx(config: Gpt2Config, tensors: ReadonlyMap<string, O
   const headsShape = g.int64([0, 0, H, D]);
   const mergedShape = g.int64([0, 0, C]);
   const qkvSplit = g.int64([C, C, C]);
-  const layerNorm = (p: string, input: string): string =>
-    g.op('LayerNormalization', [input, weight(`${p}.weight`, [C]), weight(`${p}.bias`, [C])], `${p}.out`, [
+  // LayerNormalization's epsilon is a float32 attribute whatever the input type, so the float64 graph
+  // spells the op out with epsilon as a float64 constant (the same formula, see layerNormOps).
+  const layerNorm = (p: string, input: string): string => {
+    const [w, b] = [weight(`${p}.weight`, [C]), weight(`${p}.bias`, [C])];
+    if (g.floatType === 'float64') return layerNormOps(g, p, input, w, b, config.layer_norm_epsilon);
+    return g.op('LayerNormalization', [input, w, b], `${p}.out`, [
       intAttr('axis', -1),
       floatAttr('epsilon', config.layer_norm_epsilon),
     ]);
+  };
   // HF Conv1D: y = x @ W + b with W stored [in, out].
   const conv1d = (p: string, input: string, nIn: number, nOut: number): string => {
     const mm = g.op('MatMul', [input, weight(`${p}.weight`, [nIn, nOut])], `${p}.matmul`);
@@ -97,6 +115,21 @@ export function buildGpt2Onnx(config: Gpt2Config, tensors: ReadonlyMap<string, O
 
   decoderOutputs(g, cache, config.vocab_size);
   return g.encode({ graphName: 'gpt2', irVersion: IR_VERSION, opset: OPSET, producerName: 'decode-harness' });
+}
+
+/**
+ * LayerNormalization over the last axis from primitive ops: (x − mean) / sqrt(var + eps) · w + b,
+ * var the population variance (ONNX's and PyTorch's definition), eps a constant of the graph's type.
+ */
+function layerNormOps(g: OnnxGraph, p: string, x: string, w: string, b: string, eps: number): string {
+  const lastAxis = [intsAttr('axes', [-1])];
+  const mean = g.op('ReduceMean', [x], `${p}.mean`, lastAxis); // [.., 1]
+  const centered = g.op('Sub', [x, mean], `${p}.centered`);
+  const sq = g.op('Mul', [centered, centered], `${p}.centered_square`);
+  const variance = g.op('ReduceMean', [sq], `${p}.variance`, lastAxis); // [.., 1]
+  const std = g.op('Sqrt', [g.op('Add', [variance, g.float(eps)], `${p}.plus_eps`)], `${p}.std`);
+  const normed = g.op('Div', [centered, std], `${p}.normed`);
+  return g.op('Add', [g.op('Mul', [normed, w], `${p}.scaled`), b], `${p}.out`);
 }
 
 /** HF's gelu_new: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), the op pattern ORT fuses to FastGelu. */

@@ -9,7 +9,7 @@ import {
   type OnnxWeight,
   OPSET,
 } from '../../core/onnx/onnx-decoder-io.ts';
-import { intAttr, intsAttr, OnnxGraph } from '../../core/onnx/onnx-graph.ts';
+import { type FloatType, intAttr, intsAttr, OnnxGraph } from '../../core/onnx/onnx-graph.ts';
 import { portableCosSin, portableExp, portableLn } from './portable-math.ts';
 
 /**
@@ -35,6 +35,12 @@ export interface LlamaOnnxOptions {
    * cache column 0 (right padding), so a left-padded row does not compute what HF computes.
    */
   readonly attention?: 'eager' | 'group-query';
+  /**
+   * The float type of the weights, constants, RoPE tables, activations, KV cache and logits:
+   * `float32` (default, the model files' graph) or `float64` (the same model, weights widened
+   * exactly, constants and tables exact).
+   */
+  readonly float?: FloatType;
 }
 
 export function buildLlamaOnnx(
@@ -43,7 +49,7 @@ export function buildLlamaOnnx(
   options: LlamaOnnxOptions = {},
 ): Uint8Array {
   const groupQuery = options.attention === 'group-query';
-  const g = new OnnxGraph();
+  const g = new OnnxGraph(options.float);
   const { hidden_size: C, intermediate_size: F, head_dim: D, vocab_size: V } = config;
   const [H, Hkv] = [config.num_attention_heads, config.num_key_value_heads];
   const group = H / Hkv;
@@ -216,7 +222,8 @@ const INT32 = 6; // TensorProto.DataType.INT32
 /**
  * cos and sin of every rotary angle, as HF's LlamaRotaryEmbedding defines them: angle(p, i) =
  * p · theta^(−2i/D) for pair i < D/2, emb = [angle, angle]. The tables [max_position_embeddings,
- * D/2] are computed here in float64 (portable-math.ts, so the bytes are the same on every machine).
+ * D/2] are computed here in float64 (portable-math.ts, so the bytes are the same on every machine)
+ * and stored in the graph's float type.
  * Tables instead of Cos/Sin ops: WebGPU's sin and cos are only specified on [−π, π] and
  * SwiftShader's go wrong beyond a few turns, while a Gather is exact on every execution provider.
  */
@@ -224,10 +231,10 @@ function rotaryTables(
   positions: number,
   headDim: number,
   theta: number,
-): { cos: Float32Array; sin: Float32Array } {
+): { cos: Float64Array; sin: Float64Array } {
   const half = headDim / 2;
-  const cos = new Float32Array(positions * half); // [positions, D/2]
-  const sin = new Float32Array(positions * half);
+  const cos = new Float64Array(positions * half); // [positions, D/2]
+  const sin = new Float64Array(positions * half);
   const lnTheta = portableLn(theta);
   for (let i = 0; i < half; i++) {
     const invFreq = portableExp((-(2 * i) / headDim) * lnTheta); // theta^(-2i/D)
@@ -242,12 +249,12 @@ function rotaryTables(
 function rotaryCosSin(
   g: OnnxGraph,
   positionIds: string,
-  tables: { cos: Float32Array; sin: Float32Array },
+  tables: { cos: Float64Array; sin: Float64Array },
   positions: number,
   headDim: number,
 ): { cos: string; sin: string } {
   const perHead = g.int64([1]);
-  const lookUp = (name: string, table: Float32Array): string => {
+  const lookUp = (name: string, table: Float64Array): string => {
     const initializer = g.floatInitializer(`rope.${name}_table`, [positions, headDim / 2], table);
     const rows = g.op('Gather', [initializer, positionIds], `rope.${name}_half`); // [batch, seq, D/2]
     const emb = g.op('Concat', [rows, rows], `rope.${name}_seq`, [intAttr('axis', -1)]); // [batch, seq, D]
