@@ -18,15 +18,26 @@ import { missingOps } from './op-registry.ts';
 const { onnx } = onnxProto;
 export const ONNX_F64_ID = 'onnx:f64';
 
-/** onnxruntime's type names for the graph's I/O, so checkDecoderIo reads this graph as it reads a session's. */
+/** onnxruntime's type names, so checkDecoderIo reads this graph as it reads a session's and bisect names types alike. */
 const TYPE_NAMES: Readonly<Record<number, string>> = {
   [ElemTypes.FLOAT]: 'float32',
   [ElemTypes.FLOAT16]: 'float16',
+  [ElemTypes.BFLOAT16]: 'bfloat16',
   [ElemTypes.DOUBLE]: 'float64',
   [ElemTypes.INT64]: 'int64',
   [ElemTypes.INT32]: 'int32',
+  [ElemTypes.INT16]: 'int16',
+  [ElemTypes.INT8]: 'int8',
+  [ElemTypes.UINT64]: 'uint64',
+  [ElemTypes.UINT32]: 'uint32',
+  [ElemTypes.UINT16]: 'uint16',
+  [ElemTypes.UINT8]: 'uint8',
   [ElemTypes.BOOL]: 'bool',
 };
+
+export function typeNameOf(elemType: number): string {
+  return TYPE_NAMES[elemType] ?? `type ${elemType}`;
+}
 
 function metadata(values: readonly OnnxTypes.IValueInfoProto[]): InferenceSession.ValueMetadata[] {
   return values.map((v) => {
@@ -36,10 +47,55 @@ function metadata(values: readonly OnnxTypes.IValueInfoProto[]): InferenceSessio
     return {
       name: v.name ?? '',
       isTensor: true,
-      type: TYPE_NAMES[t.elemType ?? 0] ?? `type ${t.elemType}`,
+      type: typeNameOf(t.elemType ?? 0),
       shape,
     } as InferenceSession.ValueMetadata;
   });
+}
+
+/**
+ * `graphPath` (the model's graph, or an exposed copy of it) ready to interpret: every op checked
+ * to have a kernel, the decoder I/O checked against `model`'s config.
+ */
+export function openF64Graph(
+  model: ModelDir,
+  graphPath: string,
+): { runner: GraphRunner; layout: DecoderLayout; info: BackendInfo } {
+  let proto: OnnxTypes.ModelProto;
+  try {
+    proto = onnx.ModelProto.decode(readFileSync(graphPath));
+  } catch (error) {
+    throw new ModelDirError(
+      `could not load ${graphPath}: ${(error as Error).message}; regenerate or re-export the model`,
+    );
+  }
+  const graph = proto.graph!;
+  const missing = missingOps(graph);
+  if (missing.length > 0) {
+    throw new BackendUnavailable(
+      ONNX_F64_ID,
+      `the float64 interpreter has no kernel for ${missing.join(', ')} in ${model.graph.file}`,
+      'run this graph on an onnxruntime backend, or pick a variant without these ops (--dtype)',
+    );
+  }
+  const layout = checkDecoderIo(
+    { inputMetadata: metadata(graph.input ?? []), outputMetadata: metadata(graph.output ?? []) },
+    model.config,
+    { onnxPath: graphPath, configPath: join(model.path, 'config.json') },
+  );
+  const runner = new GraphRunner(graph, new ExternalBytes(dirname(graphPath)));
+  const info: BackendInfo = {
+    id: ONNX_F64_ID,
+    device: `cpu (${cpus()[0]?.model ?? 'unknown model'})`,
+    deviceKind: 'cpu',
+    executionProvider: `float64 ONNX interpreter (${model.graph.file})`,
+    dtype: 'float64',
+    // The graph's constants are stored in its float type; that bounds agreement with the model's math.
+    toleranceDtype: layout.float,
+    threads: 1,
+    versions: { node: process.versions.node },
+  };
+  return { runner, layout, info };
 }
 
 /**
@@ -57,40 +113,7 @@ export class F64Forward implements ForwardPass {
   ) {}
 
   static open(model: ModelDir): { forward: F64Forward; info: BackendInfo } {
-    let proto: OnnxTypes.ModelProto;
-    try {
-      proto = onnx.ModelProto.decode(readFileSync(model.onnxPath));
-    } catch (error) {
-      throw new ModelDirError(
-        `could not load ${model.onnxPath}: ${(error as Error).message}; regenerate or re-export the model`,
-      );
-    }
-    const graph = proto.graph!;
-    const missing = missingOps(graph);
-    if (missing.length > 0) {
-      throw new BackendUnavailable(
-        ONNX_F64_ID,
-        `the float64 interpreter has no kernel for ${missing.join(', ')} in ${model.graph.file}`,
-        'run this graph on an onnxruntime backend, or pick a variant without these ops (--dtype)',
-      );
-    }
-    const layout = checkDecoderIo(
-      { inputMetadata: metadata(graph.input ?? []), outputMetadata: metadata(graph.output ?? []) },
-      model.config,
-      { onnxPath: model.onnxPath, configPath: join(model.path, 'config.json') },
-    );
-    const runner = new GraphRunner(graph, new ExternalBytes(dirname(model.onnxPath)));
-    const info: BackendInfo = {
-      id: ONNX_F64_ID,
-      device: `cpu (${cpus()[0]?.model ?? 'unknown model'})`,
-      deviceKind: 'cpu',
-      executionProvider: `float64 ONNX interpreter (${model.graph.file})`,
-      dtype: 'float64',
-      // The graph's constants are stored in its float type; that bounds agreement with the model's math.
-      toleranceDtype: layout.float,
-      threads: 1,
-      versions: { node: process.versions.node },
-    };
+    const { runner, layout, info } = openF64Graph(model, model.onnxPath);
     return { forward: new F64Forward(runner, layout, model), info };
   }
 

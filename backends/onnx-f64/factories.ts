@@ -17,4 +17,8 @@ export const onnxF64Factory: BackendFactory = {
     const { forward, info } = F64Forward.open(model);
     return new KvDecoderSource(forward, info, model.config);
   },
+  openProbe: async (model, graphPath) => {
+    const { openF64Probe } = await import('./f64-probe.ts');
+    return openF64Probe(model, graphPath);
+  },
 };

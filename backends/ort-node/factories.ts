@@ -50,6 +50,10 @@ function ortNodeFactory(
       const { OrtNodeSource } = await import('./ort-node-source.ts');
       return OrtNodeSource.open(model, options, ep);
     },
+    async openProbe(model: ModelDir, graphPath: string, options: BackendOptions = {}) {
+      const { openOrtNodeProbe } = await import('./ort-node-probe.ts');
+      return openOrtNodeProbe(model, graphPath, options, ep);
+    },
   };
 }
 

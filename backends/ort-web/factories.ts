@@ -33,6 +33,10 @@ export const ortWebWasmFactory: BackendFactory = {
     const { openNodeWasmSource } = await import('./open-sources.ts');
     return openNodeWasmSource(model, options?.threads);
   },
+  async openProbe(model: ModelDir, graphPath: string, options: BackendOptions = {}) {
+    const { openNodeWasmProbe } = await import('./node-wasm/node-wasm-probe.ts');
+    return openNodeWasmProbe(model, graphPath, options);
+  },
 };
 
 /** `chromium:webgpu`: onnxruntime-web's WebGPU provider in headless Chromium; KV cache on the GPU. */

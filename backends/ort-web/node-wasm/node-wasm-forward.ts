@@ -36,38 +36,16 @@ export class NodeWasmForward implements ForwardPass {
     model: ModelDir,
     threads = os.availableParallelism(),
   ): Promise<{ forward: NodeWasmForward; info: BackendInfo }> {
-    const ort: Ort = await import('onnxruntime-web');
-    applyThreads(ort, threads);
-    let session: InferenceSession;
-    try {
-      session = await ort.InferenceSession.create(readFileSync(model.onnxPath), {
-        executionProviders: ['wasm'],
-        graphOptimizationLevel: 'all',
-        // The wasm build cannot open files: each external-data file is handed over under the
-        // location the graph names.
-        externalData: model.externalData.map((file) => ({
-          path: file.location,
-          data: readFileSync(file.path),
-        })),
-      });
-    } catch (err) {
-      throw new ModelDirError(
-        `onnxruntime-web could not load ${model.onnxPath}: ${(err as Error).message}; regenerate or re-export the model`,
-      );
-    }
-    const layout = await checkOpenedDecoder(session, model);
-    const info: BackendInfo = {
-      id: 'ort-web:wasm',
-      device: `cpu (${os.cpus()[0]?.model.trim() ?? 'unknown model'}), WebAssembly SIMD in Node ${process.versions.node}`,
-      deviceKind: 'cpu',
-      executionProvider: 'CPUExecutionProvider (onnxruntime-web wasm)',
-      dtype: layout.float,
-      threads: ort.env.wasm.numThreads ?? threads,
-      versions: {
-        'onnxruntime-web': ort.env.versions.web ?? 'unknown',
-        'onnxruntime-common': ort.env.versions.common,
-      },
+    const graph = {
+      path: model.onnxPath,
+      // The wasm build cannot open files: each external-data file is handed over under the
+      // location the graph names.
+      externalData: model.externalData.map((file) => ({
+        path: file.location,
+        data: readFileSync(file.path),
+      })),
     };
+    const { ort, session, layout, info } = await openNodeWasmSession(model, graph, threads);
     return { forward: new NodeWasmForward(ort, session, model, layout), info };
   }
 
@@ -148,6 +126,45 @@ function cacheNames(nLayer: number): [string, string][] {
  * env.wasm.numThreads is read once, when the first session initialises the wasm module; a later
  * different value would be ignored without a word, so it is refused instead.
  */
+/**
+ * `graph` (the model's graph or an exposed copy of it) in an onnxruntime-web wasm session, its
+ * decoder I/O checked against `model`.
+ */
+export async function openNodeWasmSession(
+  model: ModelDir,
+  graph: { readonly path: string; readonly externalData: readonly { path: string; data: Uint8Array }[] },
+  threads = os.availableParallelism(),
+): Promise<{ ort: Ort; session: InferenceSession; layout: DecoderLayout; info: BackendInfo }> {
+  const ort: Ort = await import('onnxruntime-web');
+  applyThreads(ort, threads);
+  let session: InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(readFileSync(graph.path), {
+      executionProviders: ['wasm'],
+      graphOptimizationLevel: 'all',
+      externalData: [...graph.externalData],
+    });
+  } catch (err) {
+    throw new ModelDirError(
+      `onnxruntime-web could not load ${graph.path}: ${(err as Error).message}; regenerate or re-export the model`,
+    );
+  }
+  const layout = await checkOpenedDecoder(session, model);
+  const info: BackendInfo = {
+    id: 'ort-web:wasm',
+    device: `cpu (${os.cpus()[0]?.model.trim() ?? 'unknown model'}), WebAssembly SIMD in Node ${process.versions.node}`,
+    deviceKind: 'cpu',
+    executionProvider: 'CPUExecutionProvider (onnxruntime-web wasm)',
+    dtype: layout.float,
+    threads: ort.env.wasm.numThreads ?? threads,
+    versions: {
+      'onnxruntime-web': ort.env.versions.web ?? 'unknown',
+      'onnxruntime-common': ort.env.versions.common,
+    },
+  };
+  return { ort, session, layout, info };
+}
+
 function applyThreads(ort: Ort, threads: number): void {
   if (!Number.isInteger(threads) || threads < 1) {
     throw new UsageError(

@@ -1,6 +1,7 @@
 import { HarnessError } from '../../core/errors.ts';
 import { runBackends } from './commands/backends.ts';
 import { runBenchCommand } from './commands/bench.ts';
+import { runBisectCommand } from './commands/bisect.ts';
 import { runCheckCommand } from './commands/check.ts';
 import { runCompare } from './commands/compare.ts';
 import { runDefaultJob } from './commands/default-job.ts';
@@ -25,6 +26,9 @@ Usage:
   decode-harness compare   --backends ID,ID[,…] [--model DIR|NAME] [--reference ID] [--prompts FILE]
                            [--max-new-tokens N] [--out DIR] [--json]
                            [--max-mean-kld X] [--min-same-top-p PCT] [--max-abs-logit-diff X]
+  decode-harness bisect    --backends A,B | --against DIR_OR_FILE [--backend ID] [--model DIR|NAME] [--prompt TEXT]
+                           [--step N] [--nodes PATTERN] [--out DIR] [--json]
+                                 the first node where two backends (or two graphs) part, node by node
   decode-harness bench     [--model M[,M]] [--backends ID,ID|all] [--prompt-tokens N] [--new-tokens N]
                            [--repetitions N] [--warmup N] [--threads N] [--batch N] [--strategy S]
                            [--num-beams N] [--out DIR] [--json|--md|--csv]
@@ -49,6 +53,7 @@ type Command = (argv: readonly string[]) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
   backends: runBackends,
   bench: runBenchCommand,
+  bisect: runBisectCommand,
   check: runCheckCommand,
   compare: runCompare,
   generate: runGenerate,

@@ -1,4 +1,5 @@
 import type { ModelDir } from '../model/model-dir.ts';
+import type { OpenProbe } from './graph-probe.ts';
 
 /**
  * The one decoding interface. A backend turns token ids into next-token logits and owns its KV
@@ -110,6 +111,8 @@ export interface BackendFactory {
   /** Cheap probe; never throws. */
   availability(): Promise<Availability>;
   create(model: ModelDir, options?: BackendOptions): Promise<LogitsSource>;
+  /** Backends that run ONNX graphs: open a copy with every intermediate exposed (bisect). */
+  readonly openProbe?: OpenProbe;
 }
 
 /** Logits row `b` at column `p` as a view (no copy). */

@@ -60,6 +60,15 @@ export function inlineExternalData(
   files: ReadonlyMap<string, Uint8Array>,
 ): Uint8Array {
   const model = onnx.ModelProto.decode(graphBytes);
+  inlineInitializers(model, files);
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** inlineExternalData on a decoded model, in place. */
+export function inlineInitializers(
+  model: OnnxTypes.ModelProto,
+  files: ReadonlyMap<string, Uint8Array>,
+): void {
   for (const tensor of model.graph?.initializer ?? []) {
     if (tensor.dataLocation !== onnx.TensorProto.DataLocation.EXTERNAL) continue;
     const entry = Object.fromEntries((tensor.externalData ?? []).map((e) => [e.key, e.value]));
@@ -72,5 +81,4 @@ export function inlineExternalData(
     tensor.externalData = [];
     tensor.dataLocation = onnx.TensorProto.DataLocation.DEFAULT;
   }
-  return onnx.ModelProto.encode(model).finish();
 }

@@ -1,0 +1,27 @@
+import { Tensor } from 'onnxruntime-node';
+import type { BackendOptions } from '../../harness/core/backend/contract.ts';
+import type { DecoderProbe } from '../../harness/core/backend/graph-probe.ts';
+import type { ModelDir } from '../../harness/core/model/model-dir.ts';
+import { checkOpenedDecoder } from '../onnx-shared/decoder-io.ts';
+import { OrtDecoderProbe } from '../onnx-shared/ort-decoder-probe.ts';
+import type { ProbeFeed } from '../onnx-shared/probe-feeds.ts';
+import { EP_SPECS, type OrtNodeEp } from './execution-provider.ts';
+import { openOrtSession } from './ort-session.ts';
+
+/** `graphPath` (an exposed copy of `model`'s graph) on exactly `ep`, every output read back to the host. */
+export async function openOrtNodeProbe(
+  model: ModelDir,
+  graphPath: string,
+  options: BackendOptions,
+  ep: OrtNodeEp,
+): Promise<DecoderProbe> {
+  const { session, info } = await openOrtSession(graphPath, EP_SPECS[ep], options.threads);
+  const layout = await checkOpenedDecoder(session, model);
+  return new OrtDecoderProbe({ ...info, dtype: layout.float }, session, layout, model.config, ortNodeTensor);
+}
+
+function ortNodeTensor(feed: ProbeFeed): Tensor {
+  return feed.type === 'bool'
+    ? new Tensor('bool', feed.data, feed.dims)
+    : new Tensor(feed.type, feed.data as never, feed.dims);
+}

@@ -1,0 +1,181 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { type ComputeDtype, toleranceDtypeOf } from '../../core/backend/contract.ts';
+import type { DecoderProbe, OpenProbe, ProbePass, ProbeTensor } from '../../core/backend/graph-probe.ts';
+import { UsageError } from '../../core/errors.ts';
+import { maxPositions, numLayers } from '../../core/model/model-config.ts';
+import type { ModelDir } from '../../core/model/model-dir.ts';
+import { modelIdentity } from '../model/model-identity.ts';
+import type { BisectRecord } from './bisect-record.ts';
+import { exposeGraph, type GraphNode, graphNodes } from './exposed-graph.ts';
+import { compareNodes, NMSE_LIMITS } from './node-comparison.ts';
+
+/** One side of a bisection: a backend that can open an exposed graph, and the graph it runs. */
+export interface BisectSideSpec {
+  readonly backendId: string;
+  readonly open: OpenProbe;
+  readonly model: ModelDir;
+}
+
+export interface BisectInput {
+  readonly tested: BisectSideSpec;
+  /** The side whose values the errors are measured against; its greedy path feeds both. */
+  readonly reference: BisectSideSpec;
+  readonly prompt: { readonly text: string; readonly ids: readonly number[] };
+  /** 0: the prefill; N: the N-th cached step. */
+  readonly step: number;
+  /** Only nodes whose name, op type or an output matches are exposed; null: every node. */
+  readonly nodes: RegExp | null;
+  /** A limit given on the command line, else NMSE_LIMITS for the less precise side. */
+  readonly nmseLimit?: number;
+  /** Most bytes the exposed tensors of both sides may take. */
+  readonly memoryBudgetBytes: number;
+  readonly onProgress?: (line: string) => void;
+}
+
+/** The ONNX decoding the reference does between passes: greedy, ties to the lower id. */
+function greedyNext(logits: ProbeTensor): number {
+  const vocab = logits.dims[logits.dims.length - 1]!;
+  const start = logits.data.length - vocab;
+  let best = 0;
+  for (let v = 1; v < vocab; v++) if (logits.data[start + v]! > logits.data[start + best]!) best = v;
+  return best;
+}
+
+function presents(values: ReadonlyMap<string, ProbeTensor>, model: ModelDir): Map<string, ProbeTensor> {
+  const past = new Map<string, ProbeTensor>();
+  for (let i = 0; i < numLayers(model.config); i++) {
+    for (const kv of ['key', 'value']) {
+      const t = values.get(`present.${i}.${kv}`);
+      if (t === undefined) throw new Error(`the probe returned no present.${i}.${kv}`);
+      past.set(`past_key_values.${i}.${kv}`, t);
+    }
+  }
+  return past;
+}
+
+const matches = (pattern: RegExp | null) => (node: GraphNode) =>
+  pattern === null || [node.name, node.opType, ...node.outputs].some((s) => pattern.test(s));
+
+const LESS_PRECISE: readonly ComputeDtype[] = ['float16', 'float32', 'float64'];
+
+/** Checks that need no backend: a step the context holds, a --nodes pattern that matches a node. */
+export function checkBisectInput(input: Pick<BisectInput, 'reference' | 'prompt' | 'step' | 'nodes'>): void {
+  const context = maxPositions(input.reference.model.config);
+  const lastStep = context - input.prompt.ids.length;
+  if (input.step > lastStep) {
+    throw new UsageError(
+      `--step ${input.step}: the prompt has ${input.prompt.ids.length} tokens and the model's context is ${context}, so the last cached step is ${lastStep}; pass --step 0…${lastStep}`,
+    );
+  }
+  if (input.nodes !== null) {
+    const nodes = graphNodes(input.reference.model);
+    if (!nodes.some(matches(input.nodes))) {
+      const examples = nodes.slice(0, 3).map((n) => `${n.name} (${n.opType})`);
+      throw new UsageError(
+        `--nodes ${JSON.stringify(input.nodes.source)} matches no node name, op type or output of ${input.reference.model.graph.file}; its nodes are named like ${examples.join(', ')}`,
+      );
+    }
+  }
+}
+
+/**
+ * Run one pass on both sides with every chosen intermediate exposed and compare them node by node.
+ * Both sides read the same inputs: the prompt, then the reference's greedy tokens and its KV cache,
+ * so an error at step N is made in that pass, not carried from earlier ones.
+ */
+export async function runBisect(input: BisectInput): Promise<BisectRecord> {
+  checkBisectInput(input);
+  const progress = input.onProgress ?? (() => {});
+  const sameGraph = input.tested.model.onnxPath === input.reference.model.onnxPath;
+  const dir = mkdtempSync(join(os.tmpdir(), 'decode-harness-bisect-'));
+  const opened: DecoderProbe[] = [];
+  try {
+    const chosen = matches(input.nodes);
+    const referenceGraph = exposeGraph(input.reference.model, chosen, dir);
+    const testedGraph = sameGraph
+      ? referenceGraph
+      : exposeGraph(input.tested.model, chosen, mkdtempSync(join(dir, 'tested-')));
+    progress(`exposed ${referenceGraph.exposed.size} tensors of ${input.reference.model.graph.file}`);
+    const reference = await input.reference.open(input.reference.model, referenceGraph.path);
+    opened.push(reference);
+    const tested = await input.tested.open(input.tested.model, testedGraph.path);
+    opened.push(tested);
+
+    let pass: ProbePass = { tokens: input.prompt.ids, past: null };
+    let referenceValues = await reference.run(pass);
+    const stepTokens: number[] = [];
+    for (let s = 1; s <= input.step; s++) {
+      const next = greedyNext(referenceValues.get('logits')!);
+      stepTokens.push(next);
+      pass = { tokens: [next], past: presents(referenceValues, input.reference.model) };
+      referenceValues = await reference.run(pass);
+    }
+    const bytes = [...referenceValues.values()].reduce((sum, t) => sum + t.data.byteLength, 0) * 2;
+    if (bytes > input.memoryBudgetBytes) {
+      throw new UsageError(
+        `exposing ${referenceValues.size} tensors takes ${mb(bytes)} MB on the two sides, over the ${mb(input.memoryBudgetBytes)} MB budget; expose a subset with --nodes PATTERN (e.g. --nodes 'MatMul|LayerNorm') or raise --max-memory-mb`,
+      );
+    }
+    progress(`${reference.info.id}: ${input.step === 0 ? 'prefill' : `step ${input.step}`} run`);
+    const testedValues = await tested.run(pass);
+    progress(`${tested.info.id}: ${input.step === 0 ? 'prefill' : `step ${input.step}`} run`);
+
+    const dtype = [toleranceDtypeOf(tested.info), toleranceDtypeOf(reference.info)].reduce((a, b) =>
+      LESS_PRECISE.indexOf(a) <= LESS_PRECISE.indexOf(b) ? a : b,
+    );
+    const nmseLimit = input.nmseLimit ?? NMSE_LIMITS[dtype];
+    const graphInputs = new Set([
+      'input_ids',
+      'attention_mask',
+      'position_ids',
+      'num_logits_to_keep',
+      'use_cache_branch',
+      ...presents(referenceValues, input.reference.model).keys(),
+    ]);
+    const { rows, parting, unmatched } = compareNodes({
+      referenceNodes: referenceGraph.nodes,
+      testedNodes: testedGraph.nodes,
+      testedValues,
+      referenceValues,
+      testedExposed: testedGraph.exposed,
+      referenceExposed: referenceGraph.exposed,
+      graphInputs,
+      dtype,
+      nmseLimit,
+    });
+    const overflowRow = rows.find((r) => r.overflow !== null);
+    const [testedIdentity, referenceIdentity] = await Promise.all([
+      modelIdentity(input.tested.model),
+      modelIdentity(input.reference.model),
+    ]);
+    return {
+      schema: 'decode-harness/bisect@1',
+      model: { name: input.reference.model.name, path: input.reference.model.path },
+      mode: sameGraph ? 'backends' : 'graphs',
+      tested: { backend: tested.info, graph: testedIdentity.graph },
+      reference: { backend: reference.info, graph: referenceIdentity.graph },
+      prompt: input.prompt,
+      step: input.step,
+      stepTokens,
+      passTokens: pass.tokens,
+      nodesPattern: input.nodes?.source ?? null,
+      toleranceDtype: dtype,
+      nmseLimit,
+      nmseLimitSource: input.nmseLimit === undefined ? `default for ${dtype}` : '--max-nmse',
+      rows,
+      parting,
+      firstOverflow: overflowRow
+        ? { order: overflowRow.order, node: overflowRow.node, overflow: overflowRow.overflow! }
+        : null,
+      unmatched,
+      exposedBytes: bytes,
+    };
+  } finally {
+    for (const probe of opened) await probe.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
