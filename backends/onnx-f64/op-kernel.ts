@@ -37,6 +37,13 @@ export class OpNode {
     const a = this.attributes.get(name);
     return a === undefined ? this.required(name, fallback) : (a.ints ?? []).map(Number);
   }
+  /** A STRING attribute, its bytes read as UTF-8. */
+  string(name: string, fallback?: string): string {
+    const a = this.attributes.get(name);
+    return a === undefined
+      ? this.required(name, fallback)
+      : new TextDecoder().decode(a.s ?? new Uint8Array());
+  }
   tensor(name: string): OnnxTypes.ITensorProto | undefined {
     return this.attributes.get(name)?.t ?? undefined;
   }

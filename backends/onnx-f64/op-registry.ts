@@ -1,10 +1,11 @@
 import type { onnx as OnnxTypes } from 'onnx-proto';
 import type { Kernel } from './op-kernel.ts';
+import { ATTENTION_OPS } from './ops/attention-ops.ts';
 import { CONTRIB_OPS } from './ops/contrib-ops.ts';
 import { CONTROL_FLOW_OPS } from './ops/control-flow.ts';
 import { ELEMENTWISE_OPS } from './ops/elementwise.ts';
 import { MATMUL_OPS } from './ops/matmul.ts';
-import { NORMALIZATION_OPS } from './ops/normalization.ts';
+import { CONTRIB_NORMALIZATION_OPS, NORMALIZATION_OPS } from './ops/normalization.ts';
 import { QUANTIZATION_OPS } from './ops/quantization.ts';
 import { REDUCE_OPS } from './ops/reduce.ts';
 import { SHAPE_OPS } from './ops/shape-ops.ts';
@@ -20,7 +21,9 @@ const REGISTRY: ReadonlyMap<string, Kernel> = new Map([
     QUANTIZATION_OPS,
     CONTROL_FLOW_OPS,
   ].flatMap((family) => Object.entries(family).map(([op, kernel]) => [`ai.onnx:${op}`, kernel] as const)),
-  ...Object.entries(CONTRIB_OPS).map(([op, kernel]) => [`com.microsoft:${op}`, kernel] as const),
+  ...[CONTRIB_OPS, CONTRIB_NORMALIZATION_OPS, ATTENTION_OPS].flatMap((family) =>
+    Object.entries(family).map(([op, kernel]) => [`com.microsoft:${op}`, kernel] as const),
+  ),
 ]);
 
 const domainOf = (node: OnnxTypes.INodeProto) => (node.domain ? node.domain : 'ai.onnx');

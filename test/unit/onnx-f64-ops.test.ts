@@ -25,11 +25,16 @@ interface OpCase {
   readonly attributes?: OnnxTypes.IAttributeProto[];
   /** Positive inputs only (Sqrt, Pow bases). */
   readonly positive?: boolean;
+  /** Random floats scaled by this (default 1: [−2, 2]). */
+  readonly magnitude?: number;
+  /** The default domain's opset (default 17). */
+  readonly opset?: number;
 }
 
 const int = (name: string, i: number) => ({ name, type: A.INT, i });
 const ints = (name: string, v: number[]) => ({ name, type: A.INTS, ints: v });
 const float = (name: string, f: number) => ({ name, type: A.FLOAT, f });
+const str = (name: string, v: string) => ({ name, type: A.STRING, s: new TextEncoder().encode(v) });
 const i64 = (dims: number[], values: number[]) => ({ dims, type: 'int64' as const, values });
 
 const CASES: readonly OpCase[] = [
@@ -143,6 +148,79 @@ const CASES: readonly OpCase[] = [
     attributes: [float('epsilon', 1e-5)],
   },
   { name: 'DynamicQuantizeLinear', op: 'DynamicQuantizeLinear', inputs: [{ dims: [4, 6] }], outputs: 3 },
+  { name: 'Trilu upper, no k', op: 'Trilu', inputs: [{ dims: [3, 4] }], opset: 14 },
+  {
+    name: 'Trilu lower k −1, batched [2,3,4]',
+    op: 'Trilu',
+    inputs: [{ dims: [2, 3, 4] }, i64([], [-1])],
+    attributes: [int('upper', 0)],
+    opset: 14,
+  },
+  { name: 'Trilu upper k 2, tall [5,3]', op: 'Trilu', inputs: [{ dims: [5, 3] }, i64([], [2])], opset: 14 },
+  { name: 'Trilu upper k −7 (all kept)', op: 'Trilu', inputs: [{ dims: [4, 3] }, i64([], [-7])], opset: 14 },
+  {
+    name: 'Trilu upper k 9 (all zero)',
+    op: 'Trilu',
+    inputs: [{ dims: [2, 4, 3] }, i64([1], [9])],
+    opset: 14,
+  },
+  {
+    name: 'Trilu lower k −4 (all zero)',
+    op: 'Trilu',
+    inputs: [{ dims: [3, 3] }, i64([], [-4])],
+    attributes: [int('upper', 0)],
+    opset: 14,
+  },
+  {
+    name: 'Trilu lower int64',
+    op: 'Trilu',
+    inputs: [i64([2, 3], [1, 2, 3, 4, 5, 6]), i64([], [0])],
+    attributes: [int('upper', 0)],
+    opset: 14,
+  },
+  { name: 'Gelu (default: none)', op: 'Gelu', inputs: [{ dims: [2, 3, 4] }], magnitude: 3, opset: 20 },
+  {
+    name: 'Gelu none',
+    op: 'Gelu',
+    inputs: [{ dims: [40] }],
+    attributes: [str('approximate', 'none')],
+    magnitude: 3,
+    opset: 20,
+  },
+  {
+    name: 'Gelu tanh',
+    op: 'Gelu',
+    inputs: [{ dims: [5, 7] }],
+    attributes: [str('approximate', 'tanh')],
+    magnitude: 3,
+    opset: 20,
+  },
+  {
+    name: 'SimplifiedLayerNormalization [2,3,8], inv_std_var',
+    op: 'SimplifiedLayerNormalization',
+    inputs: [{ dims: [2, 3, 8] }, { dims: [8] }],
+    outputs: 2,
+    attributes: [float('epsilon', 1e-6)],
+  },
+  {
+    name: 'SimplifiedLayerNormalization axis 1 of [2,3,4]',
+    op: 'SimplifiedLayerNormalization',
+    inputs: [{ dims: [2, 3, 4] }, { dims: [3, 4] }],
+    outputs: 2,
+    attributes: [int('axis', 1)],
+  },
+  {
+    name: 'SimplifiedLayerNormalization scale [2,4] broadcast over [3,2,4]',
+    op: 'SimplifiedLayerNormalization',
+    inputs: [{ dims: [3, 2, 4] }, { dims: [2, 4] }],
+    outputs: 2,
+  },
+  {
+    name: 'SimplifiedLayerNormalization default epsilon (1e-5) on inputs of 1e-3',
+    op: 'SimplifiedLayerNormalization',
+    inputs: [{ dims: [4, 6] }, { dims: [6] }],
+    magnitude: 1e-3,
+  },
 ];
 
 const ORT_TYPES = { float: 'float32', int64: 'int64', bool: 'bool', uint8: 'uint8' } as const;
@@ -170,7 +248,10 @@ function caseGraph(c: OpCase): { bytes: Uint8Array; graph: OnnxTypes.IGraphProto
       },
     ],
   };
-  const opset = [{ domain: '', version: 17 }];
+  const opset = [
+    { domain: '', version: c.opset ?? 17 },
+    ...(c.domain ? [{ domain: c.domain, version: 1 }] : []),
+  ];
   const bytes = onnx.ModelProto.encode({ irVersion: 8, opsetImport: opset, graph }).finish();
   return { bytes, graph };
 }
@@ -193,7 +274,10 @@ describe('onnx:f64 ops against ONNX Runtime CPU (random inputs, float32 there, f
         const vals =
           'values' in spec
             ? spec.values
-            : Array.from({ length: n }, () => (c.positive ? 0.1 + 2 * random() : 4 * random() - 2));
+            : Array.from(
+                { length: n },
+                () => (c.magnitude ?? 1) * (c.positive ? 0.1 + 2 * random() : 4 * random() - 2),
+              );
         // Round to float32 first so both sides read the same inputs.
         const f32 = Float32Array.from(vals);
         const data =
@@ -221,6 +305,25 @@ describe('onnx:f64 ops against ONNX Runtime CPU (random inputs, float32 there, f
       }
     },
   );
+});
+
+describe('onnx:f64 ops in the domain onnxruntime registers them in', () => {
+  it('SimplifiedLayerNormalization is an ONNX-domain op in onnxruntime, not a com.microsoft one', async () => {
+    const c = (domain: string): OpCase => ({
+      name: `sln ${domain}`,
+      op: 'SimplifiedLayerNormalization',
+      domain,
+      inputs: [{ dims: [2, 4] }, { dims: [4] }],
+    });
+    await expect(InferenceSession.create(caseGraph(c('')).bytes)).resolves.toBeDefined();
+    await expect(InferenceSession.create(caseGraph(c('com.microsoft')).bytes)).rejects.toThrow(
+      /com\.microsoft:SimplifiedLayerNormalization.*is not a registered function\/op/,
+    );
+    expect(missingOps(caseGraph(c('')).graph)).toEqual([]);
+    expect(missingOps(caseGraph(c('com.microsoft')).graph)).toEqual([
+      'com.microsoft:SimplifiedLayerNormalization (first: out0)',
+    ]);
+  });
 });
 
 describe('onnx:f64 ops against hand-computed values', () => {
@@ -265,5 +368,68 @@ describe('onnx:f64 ops against hand-computed values', () => {
         ]).get('out0')!.data,
       ),
     ).toEqual([-1, 1]);
+  });
+
+  it('Trilu of a 3×3 with k = 1 keeps what is above the diagonal; upper = 0 the rest', () => {
+    const m = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+    const trilu = (upper: number) =>
+      Array.from(
+        run(
+          {
+            name: 'trilu',
+            op: 'Trilu',
+            inputs: [{ dims: [3, 3] }, { dims: [], type: 'int64', values: [1] }],
+            attributes: [int('upper', upper)],
+            opset: 14,
+          },
+          [m, [1]],
+        ).get('out0')!.data,
+      );
+    expect(trilu(1)).toEqual([0, 2, 3, 0, 0, 6, 0, 0, 0]);
+    expect(trilu(0)).toEqual([1, 2, 0, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('Gelu of ±1 is ±Φ(±1) (0.8413447460685429, −0.1586552539314571), and its tanh form 0.8411919906082768, −0.1588080093917232', () => {
+    const gelu = (approximate: string) =>
+      Array.from(
+        run(
+          {
+            name: 'gelu',
+            op: 'Gelu',
+            inputs: [{ dims: [3] }],
+            attributes: [str('approximate', approximate)],
+            opset: 20,
+          },
+          [[1, -1, 0]],
+        ).get('out0')!.data,
+      );
+    const none = gelu('none');
+    expect(none[0]).toBeCloseTo(0.8413447460685429, 15);
+    expect(none[1]).toBeCloseTo(-0.15865525393145707, 15);
+    expect(none[2]).toBe(0);
+    const tanh = gelu('tanh');
+    expect(tanh[0]).toBeCloseTo(0.8411919906082768, 15);
+    expect(tanh[1]).toBeCloseTo(-0.15880800939172324, 15);
+  });
+
+  it('SimplifiedLayerNormalization of [3, 4] (ε = 0, scale 1) is [3, 4] / √12.5, inv_std_var 1 / √12.5', () => {
+    const out = run(
+      {
+        name: 'sln',
+        op: 'SimplifiedLayerNormalization',
+        inputs: [{ dims: [2] }, { dims: [2] }],
+        outputs: 2,
+        attributes: [float('epsilon', 0)],
+      },
+      [
+        [3, 4],
+        [1, 1],
+      ],
+    );
+    const y = Array.from(out.get('out0')!.data);
+    expect(y[0]).toBeCloseTo(0.848528137423857, 15);
+    expect(y[1]).toBeCloseTo(1.131370849898476, 15);
+    expect(out.get('out1')!.dims).toEqual([1]);
+    expect(out.get('out1')!.data[0]).toBeCloseTo(0.282842712474619, 15);
   });
 });

@@ -1,5 +1,7 @@
+import { mapBroadcast } from '../broadcast.ts';
 import { ElemTypes, type F64Tensor, tensor } from '../f64-tensor.ts';
 import { input, type Kernel, type OpNode } from '../op-kernel.ts';
+import { geluErf, geluTanh } from './elementwise.ts';
 import { matmul } from './matmul.ts';
 
 /**
@@ -46,105 +48,16 @@ function dequantizeNBits(
   return tensor(scales.elemType, [k, n], w);
 }
 
-/**
- * com.microsoft.GroupQueryAttention as onnxruntime's CPU kernel computes it, in float64. Query
- * [B, S, H·D], key and value [B, S, Hkv·D] (not packed), past [B, Hkv, P, D] (BNSH),
- * seqlens_k [B] (valid keys − 1 per row), total_sequence_length; with do_rotary, RoPE on query and
- * key from cos_cache/sin_cache [max positions, rotary_dim / 2] (interleaved or halves). Row b's
- * cache is its past's first past_b = seqlens_k[b] + 1 − S columns then the S new ones (first
- * prompt: past_b = 0); query s attends keys 0 … past_b + s, and on a first prompt only keys below
- * seqlens_k[b] + 1 (right padding). Position ids are past_b + s (1 beyond the valid length).
- */
-function groupQueryAttention(inputs: readonly (F64Tensor | undefined)[], node: OpNode): F64Tensor[] {
-  const q = input(inputs, 0, node);
-  const kNew = input(inputs, 1, node);
-  const vNew = input(inputs, 2, node);
-  const pastK = inputs[3];
-  const pastV = inputs[4];
-  const seqlens = input(inputs, 5, node).data;
-  const total = input(inputs, 6, node).data[0]!;
-  const cosCache = inputs[7];
-  const sinCache = inputs[8];
-  const H = node.int('num_heads');
-  const Hkv = node.int('kv_num_heads');
-  if (node.int('local_window_size', -1) !== -1 || node.float('softcap', 0) !== 0) {
-    throw new Error(`GroupQueryAttention ${node.name}: local_window_size and softcap are not implemented`);
-  }
-  const [B, S] = [q.dims[0]!, q.dims[1]!];
-  const D = q.dims[2]! / H;
-  const scale = node.has('scale') && node.float('scale') !== 0 ? node.float('scale') : 1 / Math.sqrt(D);
-  const P = pastK?.dims[2] ?? 0;
-  const firstPrompt = P === 0 && total === S;
-  const present = Math.max(P + S, total);
-  const rotary = node.int('do_rotary', 0) === 1;
-  const interleaved = node.int('rotary_interleaved', 0) === 1;
-  const half = cosCache ? cosCache.dims[1]! : 0;
-  const rope = (vec: Float64Array, pos: number): Float64Array => {
-    if (!rotary) return vec;
-    const out = vec.slice();
-    for (let i = 0; i < half; i++) {
-      const c = cosCache!.data[pos * half + i]!;
-      const s = sinCache!.data[pos * half + i]!;
-      const [a, b] = interleaved ? [2 * i, 2 * i + 1] : [i, i + half];
-      out[a] = vec[a]! * c - vec[b]! * s;
-      out[b] = vec[b]! * c + vec[a]! * s;
-    }
-    return out;
-  };
-  const headVector = (t: F64Tensor, heads: number, b: number, s: number, h: number) =>
-    t.data.slice(((b * S + s) * heads + h) * D, ((b * S + s) * heads + h + 1) * D);
-  const presentK = new Float64Array(B * Hkv * present * D);
-  const presentV = new Float64Array(B * Hkv * present * D);
-  const output = new Float64Array(B * S * H * D);
-  for (let b = 0; b < B; b++) {
-    const valid = seqlens[b]! + 1;
-    const pastB = firstPrompt ? 0 : valid - S;
-    // Past a first prompt's valid length a row is padding: its queries take position 1.
-    const position = (s: number) => (firstPrompt && s >= valid ? 1 : pastB + s);
-    for (let h = 0; h < Hkv; h++) {
-      const base = (b * Hkv + h) * present * D;
-      for (let j = 0; j < pastB; j++) {
-        for (let d = 0; d < D; d++) {
-          presentK[base + j * D + d] = pastK!.data[((b * Hkv + h) * P + j) * D + d]!;
-          presentV[base + j * D + d] = pastV!.data[((b * Hkv + h) * P + j) * D + d]!;
-        }
-      }
-      for (let s = 0; s < S; s++) {
-        presentK.set(rope(headVector(kNew, Hkv, b, s, h), position(s)), base + (pastB + s) * D);
-        presentV.set(headVector(vNew, Hkv, b, s, h), base + (pastB + s) * D);
-      }
-    }
-    for (let h = 0; h < H; h++) {
-      const kvBase = (b * Hkv + Math.floor(h / (H / Hkv))) * present * D;
-      for (let s = 0; s < S; s++) {
-        const query = rope(headVector(q, H, b, s, h), position(s));
-        const last = Math.min(pastB + s, firstPrompt ? valid - 1 : pastB + s);
-        const scores = new Float64Array(last + 1);
-        let max = Number.NEGATIVE_INFINITY;
-        for (let j = 0; j <= last; j++) {
-          let dot = 0;
-          for (let d = 0; d < D; d++) dot += query[d]! * presentK[kvBase + j * D + d]!;
-          scores[j] = dot * scale;
-          max = Math.max(max, scores[j]!);
-        }
-        let sum = 0;
-        for (let j = 0; j <= last; j++) {
-          scores[j] = Math.exp(scores[j]! - max);
-          sum += scores[j]!;
-        }
-        const at = ((b * S + s) * H + h) * D;
-        for (let j = 0; j <= last; j++) {
-          const p = scores[j]! / sum;
-          for (let d = 0; d < D; d++) output[at + d]! += p * presentV[kvBase + j * D + d]!;
-        }
-      }
-    }
-  }
-  return [
-    tensor(q.elemType, [B, S, H * D], output),
-    tensor(q.elemType, [B, Hkv, present, D], presentK),
-    tensor(q.elemType, [B, Hkv, present, D], presentV),
-  ];
+/** fn(x + bias), bias broadcast to x (numpy rules; onnxruntime takes a 1-D bias of x's last dim). */
+function withBias(
+  x: F64Tensor,
+  bias: F64Tensor | undefined,
+  node: OpNode,
+  fn: (v: number) => number,
+): F64Tensor {
+  if (bias === undefined) return tensor(x.elemType, x.dims, x.data.map(fn));
+  const out = mapBroadcast([x, bias], `${node.opType} ${node.name}`, ([v, b]) => fn(v! + b!));
+  return tensor(x.elemType, out.dims, out.data);
 }
 
 /** onnxruntime's contrib ops (domain com.microsoft) the decoders people ship use. */
@@ -164,5 +77,14 @@ export const CONTRIB_OPS: Readonly<Record<string, Kernel>> = {
       ),
     ];
   },
-  GroupQueryAttention: (inputs, node) => groupQueryAttention(inputs, node),
+  /** com.microsoft.Gelu: the exact (erf) GELU, 0.5 · x · (1 + erf(x / √2)). */
+  Gelu: (inputs, node) => [withBias(input(inputs, 0, node), undefined, node, geluErf)],
+  /**
+   * com.microsoft.FastGelu: GELU's tanh approximation, Y = 0.5 · X · (1 + tanh(0.797885 · X +
+   * 0.035677 · X³)) (0.035677 = 0.044715 · √(2/π)), with the optional bias (1-D, the last dim)
+   * added to X first.
+   */
+  FastGelu: (inputs, node) => [withBias(input(inputs, 0, node), inputs[1], node, geluTanh)],
+  /** com.microsoft.BiasGelu: the exact GELU of A + B, B 1-D (the last dim). */
+  BiasGelu: (inputs, node) => [withBias(input(inputs, 0, node), input(inputs, 1, node), node, geluErf)],
 };

@@ -58,6 +58,20 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, Kernel>> = {
   Reciprocal: unary((x) => 1 / x),
   Sigmoid: unary((x) => 1 / (1 + Math.exp(-x))),
   Erf: unary(erf),
+  /**
+   * Gelu (opset 20): approximate "none" (the default) is 0.5 · x · (1 + erf(x / √2)); "tanh" is
+   * 0.5 · x · (1 + tanh(√(2/π) · (x + 0.044715 · x³))).
+   */
+  Gelu: (inputs, node) => {
+    const approximate = node.string('approximate', 'none');
+    if (approximate !== 'none' && approximate !== 'tanh') {
+      throw new Error(
+        `Gelu ${node.name}: approximate ${JSON.stringify(approximate)} is neither "none" nor "tanh"`,
+      );
+    }
+    const x = input(inputs, 0, node);
+    return [tensor(x.elemType, x.dims, x.data.map(approximate === 'tanh' ? geluTanh : geluErf))];
+  },
   Where: (inputs, node) => {
     const [c, x, y] = [input(inputs, 0, node), input(inputs, 1, node), input(inputs, 2, node)];
     const out = mapBroadcast([c, x, y], `Where ${node.name}`, ([cv, xv, yv]) => (cv !== 0 ? xv! : yv!));
@@ -84,6 +98,16 @@ function castValues(x: F64Tensor, to: number): Float64Array {
 /** Toward zero, as C casts; an integer has no −0. */
 function truncate(x: number): number {
   return Math.trunc(x) + 0;
+}
+
+/** GELU, exactly: x · Φ(x) = 0.5 · x · (1 + erf(x / √2)). */
+export function geluErf(x: number): number {
+  return 0.5 * x * (1 + erf(x / Math.SQRT2));
+}
+
+/** GELU's tanh approximation: 0.5 · x · (1 + tanh(√(2/π) · (x + 0.044715 · x³))). */
+export function geluTanh(x: number): number {
+  return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
 }
 
 /**

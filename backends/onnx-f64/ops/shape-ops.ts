@@ -31,7 +31,7 @@ function gatherFlat(
   return out;
 }
 
-function transpose(x: F64Tensor, perm: readonly number[]): F64Tensor {
+export function transpose(x: F64Tensor, perm: readonly number[]): F64Tensor {
   const strides = stridesOf(x.dims);
   const dims = perm.map((p) => x.dims[p]!);
   const permStrides = perm.map((p) => strides[p]!);
@@ -54,7 +54,7 @@ function reshapeDims(x: F64Tensor, shape: readonly number[], allowZero: boolean,
   return dims;
 }
 
-function concat(parts: readonly F64Tensor[], axis: number): F64Tensor {
+export function concat(parts: readonly F64Tensor[], axis: number): F64Tensor {
   const first = parts[0]!;
   const a = normaliseAxis(axis, first.dims.length, 'Concat');
   const dims = [...first.dims];
@@ -249,6 +249,29 @@ export const SHAPE_OPS: Readonly<Record<string, Kernel>> = {
     ];
   },
   Identity: (inputs, node) => [input(inputs, 0, node)],
+  /**
+   * Trilu (opset 14): of each of the last two dims' matrices, upper = 1 (the default) keeps the
+   * elements on and above the k-th diagonal (column − row ≥ k), upper = 0 those on and below it
+   * (column − row ≤ k); the rest are 0. k, an optional int64 scalar, defaults to 0; a k beyond
+   * the matrix keeps all or nothing.
+   */
+  Trilu: (inputs, node) => {
+    const x = input(inputs, 0, node);
+    if (x.dims.length < 2) throw new Error(`Trilu ${node.name}: input of rank ${x.dims.length} (needs ≥ 2)`);
+    const k = inputs[1] ? scalar(inputs[1], `Trilu ${node.name} k`) : 0;
+    const upper = node.int('upper', 1) === 1;
+    const [rows, cols] = [x.dims.at(-2)!, x.dims.at(-1)!];
+    return [
+      tensor(
+        x.elemType,
+        x.dims,
+        x.data.map((v, i) => {
+          const diagonal = (i % cols) - (Math.floor(i / cols) % rows);
+          return (upper ? diagonal >= k : diagonal <= k) ? v : 0;
+        }),
+      ),
+    ];
+  },
 };
 
 function evenSplit(length: number, parts: number): number[] {
