@@ -91,6 +91,15 @@ function findingLines(record: BisectRecord): string[] {
       `error grows at ${grows.length} node${grows.length === 1 ? '' : 's'}: ${grows.slice(0, 5).map(label).join(', ')}${grows.length > 5 ? ', …' : ''}`,
     );
   }
+  const x = record.exposure;
+  lines.push(
+    `logits: NMSE ${exp(x.exposedLogits.nmse)} (max |Δ| ${exp(x.exposedLogits.maxAbsDiff)}) with every tensor exposed, ${exp(x.plainLogits.nmse)} (max |Δ| ${exp(x.plainLogits.maxAbsDiff)}) on the graphs as shipped; exposing moved the tested side's logits by ${exp(x.testedShift)} and the reference's by ${exp(x.referenceShift)} (onnxruntime cannot fuse across an exposed tensor)`,
+  );
+  if (record.parting === null && x.plainLogits.nmse > record.nmseLimit) {
+    lines.push(
+      `the graphs as shipped part (logits NMSE ${exp(x.plainLogits.nmse)} > ${record.nmseLimit}) though no exposed node does: the difference is inside a fused kernel; expose fewer tensors (--nodes) to let the fusion happen around the suspect nodes`,
+    );
+  }
   if (record.mode === 'graphs') {
     for (const [side, nodes] of Object.entries(record.unmatched)) {
       if (nodes.length === 0) continue;

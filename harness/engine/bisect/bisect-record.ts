@@ -84,4 +84,19 @@ export interface BisectRecord {
   readonly unmatched: { readonly tested: readonly GraphNode[]; readonly reference: readonly GraphNode[] };
   /** Bytes of the exposed tensors both sides held. */
   readonly exposedBytes: number;
+  /**
+   * The same pass on the graphs as shipped (no tensor exposed), where onnxruntime may fuse ops:
+   * the sides' logits there and in the exposed run, and how far exposing moved each side's logits.
+   */
+  readonly exposure: {
+    readonly plainLogits: LogitsError;
+    readonly exposedLogits: LogitsError;
+    readonly testedShift: number;
+    readonly referenceShift: number;
+  };
+}
+
+export interface LogitsError {
+  readonly nmse: number;
+  readonly maxAbsDiff: number;
 }

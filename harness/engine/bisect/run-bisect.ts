@@ -10,6 +10,7 @@ import { modelIdentity } from '../model/model-identity.ts';
 import type { BisectRecord } from './bisect-record.ts';
 import { exposeGraph, type GraphNode, graphNodes } from './exposed-graph.ts';
 import { compareNodes, NMSE_LIMITS } from './node-comparison.ts';
+import { tensorError } from './tensor-error.ts';
 
 /** One side of a bisection: a backend that can open an exposed graph, and the graph it runs. */
 export interface BisectSideSpec {
@@ -98,10 +99,13 @@ export async function runBisect(input: BisectInput): Promise<BisectRecord> {
       ? referenceGraph
       : exposeGraph(input.tested.model, chosen, mkdtempSync(join(dir, 'tested-')));
     progress(`exposed ${referenceGraph.exposed.size} tensors of ${input.reference.model.graph.file}`);
-    const reference = await input.reference.open(input.reference.model, referenceGraph.path);
-    opened.push(reference);
-    const tested = await input.tested.open(input.tested.model, testedGraph.path);
-    opened.push(tested);
+    const open = async (side: BisectSideSpec, path: string) => {
+      const probe = await side.open(side.model, path);
+      opened.push(probe);
+      return probe;
+    };
+    const reference = await open(input.reference, referenceGraph.path);
+    const tested = await open(input.tested, testedGraph.path);
 
     let pass: ProbePass = { tokens: input.prompt.ids, past: null };
     let referenceValues = await reference.run(pass);
@@ -121,6 +125,22 @@ export async function runBisect(input: BisectInput): Promise<BisectRecord> {
     progress(`${reference.info.id}: ${input.step === 0 ? 'prefill' : `step ${input.step}`} run`);
     const testedValues = await tested.run(pass);
     progress(`${tested.info.id}: ${input.step === 0 ? 'prefill' : `step ${input.step}`} run`);
+    // The same pass on the graphs as shipped: an exposed tensor keeps onnxruntime from fusing
+    // across it, so the exposed run may not be the arithmetic that decoding does.
+    const plain = (side: BisectSideSpec, name: string) =>
+      exposeGraph(side.model, () => false, mkdtempSync(join(dir, `${name}-plain-`))).path;
+    const plainReference = await (await open(input.reference, plain(input.reference, 'reference'))).run(pass);
+    const plainTested = await (await open(input.tested, plain(input.tested, 'tested'))).run(pass);
+    const logitsError = (a: ReadonlyMap<string, ProbeTensor>, b: ReadonlyMap<string, ProbeTensor>) => {
+      const e = tensorError('logits', a.get('logits')!, b.get('logits')!);
+      return { nmse: e.nmse, maxAbsDiff: e.maxAbsDiff };
+    };
+    const exposure = {
+      plainLogits: logitsError(plainTested, plainReference),
+      exposedLogits: logitsError(testedValues, referenceValues),
+      testedShift: logitsError(testedValues, plainTested).maxAbsDiff,
+      referenceShift: logitsError(referenceValues, plainReference).maxAbsDiff,
+    };
 
     const dtype = [toleranceDtypeOf(tested.info), toleranceDtypeOf(reference.info)].reduce((a, b) =>
       LESS_PRECISE.indexOf(a) <= LESS_PRECISE.indexOf(b) ? a : b,
@@ -171,6 +191,7 @@ export async function runBisect(input: BisectInput): Promise<BisectRecord> {
         : null,
       unmatched,
       exposedBytes: bytes,
+      exposure,
     };
   } finally {
     for (const probe of opened) await probe.dispose();
