@@ -49,6 +49,10 @@ export const chromiumWebGpuFactory: BackendFactory = {
     // One wasm thread: on WebGPU the CPU only runs shape ops, and each thread is a Web Worker to start.
     return openChromiumSource(model, { provider: 'webgpu', threads: options?.threads ?? 1 });
   },
+  async openProbe(model: ModelDir, graphPath: string, options: BackendOptions = {}) {
+    const { openChromiumProbe } = await import('./chromium/chromium-probe.ts');
+    return openChromiumProbe(model, graphPath, 'webgpu', options.threads ?? 1);
+  },
 };
 
 /** `chromium:wasm`: onnxruntime-web's wasm build in headless Chromium, threads on Web Workers. */
@@ -65,6 +69,10 @@ export const chromiumWasmFactory: BackendFactory = {
       provider: 'wasm',
       threads: options?.threads ?? os.availableParallelism(),
     });
+  },
+  async openProbe(model: ModelDir, graphPath: string, options: BackendOptions = {}) {
+    const { openChromiumProbe } = await import('./chromium/chromium-probe.ts');
+    return openChromiumProbe(model, graphPath, 'wasm', options.threads ?? os.availableParallelism());
   },
 };
 

@@ -13,8 +13,10 @@ const scratch = mkdtempSync(join(tmpdir(), 'bisect-faults-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const PROMPT = 'The quick brown fox jumps over the lazy dog';
-/** Every backend here that opens an exposed graph; the chromium page returns logits only. */
+/** Every backend that opens an exposed graph. */
 const PROBE_BACKENDS = ['ort-node:cpu', 'ort-web:wasm', 'onnx:f64', 'ort-node:webgpu', 'ort-node:cuda'];
+/** The page backends start a browser per graph (four per bisection): the faults at the prefill only. */
+const PAGE_BACKENDS = ['chromium:wasm', 'chromium:webgpu'];
 
 async function bisectAgainst(name: string, faultyPath: string, backendId: string, step = 0) {
   const model = await loadModelDir(name);
@@ -45,11 +47,17 @@ describe('bisect localises an injected fault to its node, on every backend that 
   // Layer 0's first LayerNorm with epsilon 1e-2 instead of 1e-5.
   withFloatAttribute(gpt2, epsilon, 'h.0.ln_1.out', 'epsilon', 1e-2);
 
-  const cases = PROBE_BACKENDS.flatMap((backend) => [
+  const atPrefill = (backend: string) => [
     { backend, fault: 'nudged initializer', path: nudged, node: 'h.1.mlp.c_fc.matmul', step: 0 },
-    { backend, fault: 'nudged initializer', path: nudged, node: 'h.1.mlp.c_fc.matmul', step: 2 },
     { backend, fault: 'changed epsilon', path: epsilon, node: 'h.0.ln_1.out', step: 0 },
-  ]);
+  ];
+  const cases = [
+    ...PROBE_BACKENDS.flatMap((backend) => [
+      ...atPrefill(backend),
+      { backend, fault: 'nudged initializer', path: nudged, node: 'h.1.mlp.c_fc.matmul', step: 2 },
+    ]),
+    ...PAGE_BACKENDS.flatMap(atPrefill),
+  ];
   it.for(cases)(
     '$backend, $fault, step $step: parts first at $node',
     async ({ backend, path, node, step }, ctx) => {

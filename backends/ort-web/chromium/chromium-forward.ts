@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { BackendInfo, Logits, OutOfProcessMemory } from '../../../harness/core/backend/contract.ts';
+import type { ProbeTensor } from '../../../harness/core/backend/graph-probe.ts';
 import { BackendUnavailable, HarnessError, ModelDirError } from '../../../harness/core/errors.ts';
 import { headDim, numKvHeads, numLayers } from '../../../harness/core/model/model-config.ts';
 import type { ModelDir } from '../../../harness/core/model/model-dir.ts';
@@ -10,8 +11,9 @@ import { type DecoderInput, type DecoderRun, decoderInputs } from '../../onnx-sh
 import { checkDecoderIo, type DecoderLayout } from '../../onnx-shared/decoder-io.ts';
 import { type ForwardPass, type ForwardTiming, TimingLog } from '../../onnx-shared/forward-pass.ts';
 import { checkPlacements, parsePlacements } from '../../onnx-shared/ort-placements.ts';
+import { type ProbeFeed, probeTensorOf } from '../../onnx-shared/probe-feeds.ts';
 import { ChromiumBrowser } from './chromium-browser.ts';
-import type { AdapterAnswer, PageInput, PageProvider } from './page-protocol.ts';
+import type { AdapterAnswer, PageFloatTensor, PageInput, PageProvider } from './page-protocol.ts';
 import { DEFAULT_CALL_TIMEOUT_MS, PageFailure, PageRpc } from './page-rpc.ts';
 import { type StaticServer, startStaticServer } from './static-server.ts';
 
@@ -199,6 +201,36 @@ export class ChromiumForward implements ForwardPass {
     return { batch: feeds.batch, positions: value.positions, vocab: this.vocab, data };
   }
 
+  /** One pass of an exposed graph (bisect): every input given, every output back as a ProbeTensor. */
+  async probe(feeds: readonly ProbeFeed[]): Promise<Map<string, ProbeTensor>> {
+    const inputs: PageInput[] = [];
+    const floats: PageFloatTensor[] = [];
+    for (const feed of feeds) {
+      if (feed.type === 'int64' || feed.type === 'bool') inputs.push(pageInput(feed));
+      else {
+        const bytes = new Uint8Array(feed.data.buffer, feed.data.byteOffset, feed.data.byteLength);
+        floats.push({
+          name: feed.name,
+          type: feed.type,
+          dims: feed.dims,
+          base64: Buffer.from(bytes).toString('base64'),
+        });
+      }
+    }
+    const { value } = await this.rpc.request('probe', { inputs, floats });
+    return new Map(
+      value.outputs.map((o) => [
+        o.name,
+        probeTensorOf({ type: o.type, dims: o.dims, data: typedArrayOf(o.type, o.base64) }),
+      ]),
+    );
+  }
+
+  /** The inputs this graph declares (decoder-io.ts). */
+  get decoderLayout(): DecoderLayout {
+    return this.layout;
+  }
+
   async gather(sourceRows: readonly number[]): Promise<void> {
     const { value, roundTripMs } = await this.rpc.request('gather', sourceRows);
     this.log.record({ call: 'reorder', modelMs: value.modelMs, roundTripMs });
@@ -222,6 +254,36 @@ function pageInput(input: DecoderInput): PageInput {
   return input.type === 'int64'
     ? { name: input.name, type: 'int64', dims: input.dims, values: Array.from(input.data, Number) }
     : { name: input.name, type: 'bool', dims: input.dims, values: input.data };
+}
+
+/** Base64 of a page tensor's little-endian bytes → the typed array its onnxruntime type holds. */
+function typedArrayOf(type: string, base64: string): ArrayLike<number | bigint> {
+  const bytes = Buffer.from(base64, 'base64');
+  const buffer = new ArrayBuffer(bytes.length); // aligned for every element size
+  new Uint8Array(buffer).set(bytes);
+  switch (type) {
+    case 'float32':
+      return new Float32Array(buffer);
+    case 'float16':
+    case 'uint16':
+      return new Uint16Array(buffer);
+    case 'float64':
+      return new Float64Array(buffer);
+    case 'int64':
+      return new BigInt64Array(buffer);
+    case 'int32':
+      return new Int32Array(buffer);
+    case 'bool':
+    case 'uint8':
+      return new Uint8Array(buffer);
+    case 'int8':
+      return new Int8Array(buffer);
+    default:
+      throw new HarnessError(
+        `the page returned a tensor of type ${type}, which bisect cannot read; report this as a bug`,
+        1,
+      );
+  }
 }
 
 /** Base64 of little-endian float32 bytes → a Float32Array of its own (aligned) buffer. */

@@ -86,6 +86,30 @@ export interface RunRequest {
   readonly allPositions: boolean;
 }
 
+/** A float tensor crossing page.evaluate: little-endian bytes (float16 as its bits) in base64. */
+export interface PageFloatTensor {
+  readonly name: string;
+  readonly type: 'float32' | 'float16';
+  readonly dims: readonly number[];
+  readonly base64: string;
+}
+
+/** One pass of an exposed graph (bisect): every input given, the page's decode cache untouched. */
+export interface ProbeRequest {
+  readonly inputs: readonly PageInput[];
+  readonly floats: readonly PageFloatTensor[];
+}
+
+/** Every output of a probe pass, read back to the CPU: its onnxruntime type and raw little-endian bytes. */
+export interface ProbeAnswer extends GpuErrorsAnswer {
+  readonly outputs: readonly {
+    readonly name: string;
+    readonly type: string;
+    readonly dims: readonly number[];
+    readonly base64: string;
+  }[];
+}
+
 /** WebGPU errors and device loss the page saw since the previous call; PageRpc fails a call on any. */
 export interface GpuErrorsAnswer {
   readonly gpuErrors: readonly string[];
@@ -120,6 +144,7 @@ export interface OrtPage {
   run(request: RunRequest): Promise<RunAnswer>;
   /** New row r continues old row `sourceRows[r]`. */
   gather(sourceRows: readonly number[]): Promise<GatherAnswer>;
+  probe(request: ProbeRequest): Promise<ProbeAnswer>;
   close(): Promise<GpuErrorsAnswer>;
   probeAdapter(): Promise<AdapterProbe>;
 }

@@ -13,7 +13,7 @@
 
 /**
  * @import * as Ort from 'onnxruntime-web'
- * @import { CacheShape, OpenRequest, OpenAnswer, ValueMetadataAnswer, AdapterAnswer, RunRequest, RunAnswer, GatherAnswer, GpuErrorsAnswer, AdapterProbe, OrtPage } from '../page-protocol.ts'
+ * @import { CacheShape, OpenRequest, OpenAnswer, ValueMetadataAnswer, AdapterAnswer, RunRequest, RunAnswer, GatherAnswer, ProbeRequest, ProbeAnswer, GpuErrorsAnswer, AdapterProbe, OrtPage } from '../page-protocol.ts'
  * @typedef {'float32' | 'float16'} FloatType
  * @typedef {Float32Array | Float16Array | Uint16Array} FloatData what a float tensor holds on the CPU (float16 as Float16Array, or its bits)
  */
@@ -146,15 +146,7 @@ async function watchDevice() {
  */
 async function run({ batch, inputs, freshCache, allPositions }) {
   const startMs = performance.now();
-  /** @type {Record<string, Ort.Tensor>} */
-  const feeds = Object.fromEntries(
-    inputs.map((input) => [
-      input.name,
-      input.type === 'int64'
-        ? new ort.Tensor('int64', BigInt64Array.from(input.values, BigInt), input.dims)
-        : new ort.Tensor('bool', Uint8Array.from(input.values, Number), input.dims),
-    ]),
-  );
+  const feeds = inputFeeds(inputs);
   const past = freshCache ? undefined : cache;
   cacheNames().forEach(([pastName], i) => {
     feeds[pastName] = past?.[i] ?? emptyCacheTensor([batch, shape.heads, 0, shape.headDim]);
@@ -169,6 +161,22 @@ async function run({ batch, inputs, freshCache, allPositions }) {
   const kept = allPositions ? logits : lastColumn(logits, batch, positions, shape.vocab);
   const modelMs = performance.now() - startMs;
   return { modelMs, positions: allPositions ? positions : 1, logitsBase64: toBase64(kept), ...drainErrors() };
+}
+
+/**
+ * The non-cache inputs Node laid out, as onnxruntime-web tensors.
+ * @param {RunRequest['inputs']} inputs
+ * @returns {Record<string, Ort.Tensor>}
+ */
+function inputFeeds(inputs) {
+  return Object.fromEntries(
+    inputs.map((input) => [
+      input.name,
+      input.type === 'int64'
+        ? new ort.Tensor('int64', BigInt64Array.from(input.values, BigInt), input.dims)
+        : new ort.Tensor('bool', Uint8Array.from(input.values, Number), input.dims),
+    ]),
+  );
 }
 
 /**
@@ -355,6 +363,31 @@ function floatTensor(data, dims) {
   return new ort.Tensor('float16', /** @type {Uint16Array} */ (/** @type {unknown} */ (data)), dims);
 }
 
+/**
+ * One pass of an exposed graph (bisect): the caller gives every input, the cache included, and
+ * gets every output back as raw bytes; GPU outputs are downloaded, then freed.
+ * @param {ProbeRequest} request
+ * @returns {Promise<ProbeAnswer>}
+ */
+async function probe({ inputs, floats }) {
+  const feeds = inputFeeds(inputs);
+  for (const t of floats) {
+    const bytes = Uint8Array.fromBase64(t.base64);
+    feeds[t.name] =
+      t.type === 'float32'
+        ? new ort.Tensor('float32', new Float32Array(bytes.buffer, 0, bytes.byteLength / 4), t.dims)
+        : new ort.Tensor('float16', new Uint16Array(bytes.buffer, 0, bytes.byteLength / 2), t.dims);
+  }
+  const outputs = await openSession().run(feeds);
+  const answer = [];
+  for (const [name, tensor] of Object.entries(outputs)) {
+    const data = /** @type {ArrayBufferView} */ (await tensor.getData(true));
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    answer.push({ name, type: tensor.type, dims: [...tensor.dims], base64: bytes.toBase64() });
+  }
+  return { outputs: answer, ...drainErrors() };
+}
+
 /** GPU buffers are freed explicitly; CPU tensors are left to the garbage collector. */
 function releaseCache() {
   if (cacheLocation === 'gpu-buffer') for (const tensor of cache ?? []) tensor.dispose();
@@ -393,5 +426,5 @@ async function probeAdapter() {
 }
 
 /** @type {OrtPage} */
-const ortPage = { open, run, gather, close, probeAdapter };
+const ortPage = { open, run, gather, probe, close, probeAdapter };
 Object.assign(globalThis, { ortPage });
