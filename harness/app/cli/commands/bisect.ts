@@ -148,7 +148,7 @@ function sideIds(values: { backends?: string; backend?: string; against?: string
   return [ids[0]!, ids[1]!];
 }
 
-/** The backend's probe opener, or why it has none (it computes the model's math, not a graph). */
+/** The backend's probe opener, or why it has none (it runs no graph). */
 function probeOpener(id: string): OpenProbe {
   const open = backendFactory(id).openProbe;
   if (open === undefined) {
@@ -156,7 +156,7 @@ function probeOpener(id: string): OpenProbe {
       .filter((f) => f.openProbe !== undefined)
       .map((f) => f.id);
     throw new UsageError(
-      `${id} cannot expose a graph's intermediate tensors (it runs no ONNX graph of its own, or only inside a page that returns logits); bisect runs on ${able.join(', ')}`,
+      `${id} cannot expose a graph's intermediate tensors (it computes the model's math from model.safetensors, not an ONNX graph); bisect runs on ${able.join(', ')}`,
     );
   }
   return open;
