@@ -64,6 +64,42 @@ describe('decode-harness bisect', () => {
   });
 });
 
+describe('bisect on a real gap: tiny-llama q8 on ort-node:cpu against its graph in float64', () => {
+  // compare --dtypes finds this backend 0.049 off the q8 graph's float64 meaning (README); the
+  // gap needs ORT's own fusions, so only the norms and projection outputs are exposed.
+  const prompt = 'Once upon a time, in a small village by the sea,';
+  const args = ['bisect', '--model', 'tiny-llama', '--dtype', 'q8', '--backends', 'ort-node:cpu,onnx:f64'];
+  it('with its own cache at step 5 it parts at the fused lm_head product, its input still agreeing', () => {
+    const run = runCli([
+      ...args,
+      '--prompt',
+      prompt,
+      '--step',
+      '5',
+      '--cache',
+      'own',
+      '--nodes',
+      'norm\\.out$|_proj\\.out$',
+      '--json',
+    ]);
+    expect(run.code, run.stderr).toBe(1);
+    const record = JSON.parse(run.stdout) as BisectRecord;
+    expect(record.cache).toBe('own');
+    expect(record.parting?.node.name).toBe('logits_quant_output_scale_mul');
+    expect(record.parting?.worst.maxAbsDiff).toBeGreaterThan(0.01);
+    const norm = record.rows.find((r) => r.node.name === 'model.norm.out')!;
+    expect(norm.nmse).toBeLessThan(1e-12);
+  });
+  it('with every tensor exposed nothing fuses and nothing parts; the shipped graphs still do', () => {
+    const run = runCli([...args, '--prompt', prompt, '--step', '5', '--cache', 'own', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const record = JSON.parse(run.stdout) as BisectRecord;
+    expect(record.parting).toBeNull();
+    expect(record.exposure.plainLogits.maxAbsDiff).toBeGreaterThan(0.01);
+    expect(record.exposure.exposedLogits.maxAbsDiff).toBeLessThan(1e-4);
+  });
+});
+
 describe('compare and check catch an injected fault', () => {
   const dir = join(scratch, 'faulty-model');
   cpSync(GPT2, dir, { recursive: true });

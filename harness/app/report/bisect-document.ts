@@ -45,7 +45,9 @@ function contextLines(record: BisectRecord): string[] {
     side('tested', record.tested),
     side('reference', record.reference),
     `prompt: ${JSON.stringify(record.prompt.text)} → ${record.prompt.ids.length} tokens; bisected pass: ${pass}`,
-    "both sides read the same inputs (the prompt, the reference's tokens and KV cache), so every difference below is made in this pass",
+    record.cache === 'own'
+      ? `each side carried its own KV cache from the prefill (--cache own; the caches differ by NMSE up to ${exp(record.pastError)}) along the reference's tokens, so the errors below include what earlier passes left in the cache`
+      : "both sides read the same inputs (the prompt, the reference's tokens and KV cache), so every difference below is made in this pass",
     `nodes compared: ${record.rows.length}${record.nodesPattern === null ? '' : ` (--nodes ${JSON.stringify(record.nodesPattern)})`}; exposed tensors held: ${(record.exposedBytes / 2 ** 20).toFixed(1)} MiB`,
     `parted: NMSE above ${record.nmseLimit} (${record.nmseLimitSource}), a shape that differs, or an integer output that differs`,
   ];
@@ -75,7 +77,7 @@ function findingLines(record: BisectRecord): string[] {
       lines.push(
         i.nmse === null
           ? `  input ${i.name}: ${i.source}, the same on both sides`
-          : `  input ${i.name}: NMSE ${exp(i.nmse)}, max |Δ| ${exp(i.maxAbsDiff ?? 0)}`,
+          : `  input ${i.name}${i.source === 'graph input' ? ' (graph input, from each side’s own cache)' : ''}: NMSE ${exp(i.nmse)}, max |Δ| ${exp(i.maxAbsDiff ?? 0)}`,
       );
     }
   }

@@ -63,6 +63,9 @@ export interface BisectRecord {
   readonly prompt: { readonly text: string; readonly ids: readonly number[] };
   /** 0: the prefill; N: the N-th cached decode step. */
   readonly step: number;
+  /** Whose KV cache the step read (run-bisect.ts); `own`: pastError is the largest NMSE among the caches. */
+  readonly cache: 'reference' | 'own';
+  readonly pastError: number;
   /** The tokens fed before the bisected pass, chosen greedily by the reference (empty for the prefill). */
   readonly stepTokens: readonly number[];
   /** The tokens of the bisected pass. */

@@ -47,8 +47,10 @@ export interface NodeComparisonInput {
   /** Node outputs each side's graph exposes (--nodes may choose a subset). */
   readonly testedExposed: ReadonlySet<string>;
   readonly referenceExposed: ReadonlySet<string>;
-  /** The graph inputs (fed the same values on both sides). */
+  /** The graph inputs; fed the same values on both sides unless `inputErrors` says otherwise. */
   readonly graphInputs: ReadonlySet<string>;
+  /** Graph inputs that differ between the sides (a KV cache each side carried), by name. */
+  readonly inputErrors?: ReadonlyMap<string, TensorError>;
   readonly dtype: ComputeDtype;
   readonly nmseLimit: number;
 }
@@ -63,7 +65,7 @@ export function compareNodes(input: NodeComparisonInput): {
   for (const node of input.testedNodes) {
     for (const out of node.outputs) if (input.testedExposed.has(out)) testedByOutput.set(out, node);
   }
-  const errors = new Map<string, TensorError>();
+  const errors = new Map<string, TensorError>(input.inputErrors ?? []);
   const rows: NodeRow[] = [];
   const aligned = new Set<GraphNode>();
   const unmatchedReference: GraphNode[] = [];

@@ -26,6 +26,12 @@ export interface BisectInput {
   readonly prompt: { readonly text: string; readonly ids: readonly number[] };
   /** 0: the prefill; N: the N-th cached step. */
   readonly step: number;
+  /**
+   * Whose KV cache the bisected step reads: `reference` (both sides read the reference's, so the
+   * error is made in this pass) or `own` (each side carries its own from the prefill on, so the
+   * error includes what earlier passes left in the cache).
+   */
+  readonly cache?: 'reference' | 'own';
   /** Only nodes whose name, op type or an output matches are exposed; null: every node. */
   readonly nodes: RegExp | null;
   /** A limit given on the command line, else NMSE_LIMITS for the less precise side. */
@@ -104,18 +110,29 @@ export async function runBisect(input: BisectInput): Promise<BisectRecord> {
       opened.push(probe);
       return probe;
     };
+    // The graphs as shipped run every pass before the bisected one, so the cache a side carries is
+    // the one decoding leaves (an exposed tensor keeps onnxruntime from fusing across it), and the
+    // bisected pass once more, to show how far exposing moved its logits.
+    const plainGraph = (side: BisectSideSpec, name: string) =>
+      exposeGraph(side.model, () => false, mkdtempSync(join(dir, `${name}-plain-`))).path;
     const reference = await open(input.reference, referenceGraph.path);
     const tested = await open(input.tested, testedGraph.path);
+    const plainReference = await open(input.reference, plainGraph(input.reference, 'reference'));
+    const plainTested = await open(input.tested, plainGraph(input.tested, 'tested'));
 
+    const ownCache = input.cache === 'own' && input.step > 0;
     let pass: ProbePass = { tokens: input.prompt.ids, past: null };
-    let referenceValues = await reference.run(pass);
+    let testedPass = pass;
     const stepTokens: number[] = [];
     for (let s = 1; s <= input.step; s++) {
-      const next = greedyNext(referenceValues.get('logits')!);
+      const before = await plainReference.run(pass);
+      const testedBefore = ownCache ? await plainTested.run(testedPass) : null;
+      const next = greedyNext(before.get('logits')!);
       stepTokens.push(next);
-      pass = { tokens: [next], past: presents(referenceValues, input.reference.model) };
-      referenceValues = await reference.run(pass);
+      pass = { tokens: [next], past: presents(before, input.reference.model) };
+      testedPass = testedBefore ? { tokens: [next], past: presents(testedBefore, input.tested.model) } : pass;
     }
+    const referenceValues = await reference.run(pass);
     const bytes = [...referenceValues.values()].reduce((sum, t) => sum + t.data.byteLength, 0) * 2;
     if (bytes > input.memoryBudgetBytes) {
       throw new UsageError(
@@ -123,29 +140,33 @@ export async function runBisect(input: BisectInput): Promise<BisectRecord> {
       );
     }
     progress(`${reference.info.id}: ${input.step === 0 ? 'prefill' : `step ${input.step}`} run`);
-    const testedValues = await tested.run(pass);
+    const testedValues = await tested.run(testedPass);
     progress(`${tested.info.id}: ${input.step === 0 ? 'prefill' : `step ${input.step}`} run`);
-    // The same pass on the graphs as shipped: an exposed tensor keeps onnxruntime from fusing
-    // across it, so the exposed run may not be the arithmetic that decoding does.
-    const plain = (side: BisectSideSpec, name: string) =>
-      exposeGraph(side.model, () => false, mkdtempSync(join(dir, `${name}-plain-`))).path;
-    const plainReference = await (await open(input.reference, plain(input.reference, 'reference'))).run(pass);
-    const plainTested = await (await open(input.tested, plain(input.tested, 'tested'))).run(pass);
+    const shippedReference = await plainReference.run(pass);
+    const shippedTested = await plainTested.run(testedPass);
     const logitsError = (a: ReadonlyMap<string, ProbeTensor>, b: ReadonlyMap<string, ProbeTensor>) => {
       const e = tensorError('logits', a.get('logits')!, b.get('logits')!);
       return { nmse: e.nmse, maxAbsDiff: e.maxAbsDiff };
     };
     const exposure = {
-      plainLogits: logitsError(plainTested, plainReference),
+      plainLogits: logitsError(shippedTested, shippedReference),
       exposedLogits: logitsError(testedValues, referenceValues),
-      testedShift: logitsError(testedValues, plainTested).maxAbsDiff,
-      referenceShift: logitsError(referenceValues, plainReference).maxAbsDiff,
+      testedShift: logitsError(testedValues, shippedTested).maxAbsDiff,
+      referenceShift: logitsError(referenceValues, shippedReference).maxAbsDiff,
     };
 
     const dtype = [toleranceDtypeOf(tested.info), toleranceDtypeOf(reference.info)].reduce((a, b) =>
       LESS_PRECISE.indexOf(a) <= LESS_PRECISE.indexOf(b) ? a : b,
     );
     const nmseLimit = input.nmseLimit ?? NMSE_LIMITS[dtype];
+    // With its own cache the tested side's past differs: its error is an input error of the pass.
+    const inputErrors = new Map(
+      ownCache
+        ? [...testedPass.past!].map(
+            ([name, t]) => [name, tensorError(name, t, pass.past!.get(name)!)] as const,
+          )
+        : [],
+    );
     const graphInputs = new Set([
       'input_ids',
       'attention_mask',
@@ -162,6 +183,7 @@ export async function runBisect(input: BisectInput): Promise<BisectRecord> {
       testedExposed: testedGraph.exposed,
       referenceExposed: referenceGraph.exposed,
       graphInputs,
+      inputErrors,
       dtype,
       nmseLimit,
     });
@@ -178,6 +200,8 @@ export async function runBisect(input: BisectInput): Promise<BisectRecord> {
       reference: { backend: reference.info, graph: referenceIdentity.graph },
       prompt: input.prompt,
       step: input.step,
+      cache: ownCache ? 'own' : 'reference',
+      pastError: ownCache ? Math.max(...[...inputErrors.values()].map((e) => e.nmse)) : 0,
       stepTokens,
       passTokens: pass.tokens,
       nodesPattern: input.nodes?.source ?? null,

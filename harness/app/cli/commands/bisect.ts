@@ -38,6 +38,9 @@ where the other side is finite). Exit 1 when a node parts or overflows, 0 when n
   --prompt TEXT     default ${JSON.stringify(DEFAULT_PROMPT)}
   --step N          0: the prefill (default); N: the N-th cached decode step after the reference's
                     greedy tokens, both sides reading the reference's KV cache
+  --cache reference|own  at --step N, whose KV cache the step reads: the reference's on both sides
+                    (default: the error is made in that pass) or each side's own, carried from the
+                    prefill (the error includes what earlier passes left in the cache)
   --nodes PATTERN   expose only nodes whose name, op type or output matches this regular expression
   --max-nmse X      the parting limit (default by the less precise side's dtype: ${Object.entries(NMSE_LIMITS)
     .map(([d, l]) => `${d} ${l}`)
@@ -57,6 +60,7 @@ export async function runBisectCommand(argv: readonly string[]): Promise<number>
     against: { type: 'string' },
     prompt: { type: 'string' },
     step: { type: 'string' },
+    cache: { type: 'string' },
     nodes: { type: 'string' },
     'max-nmse': { type: 'string' },
     'max-memory-mb': { type: 'string' },
@@ -72,6 +76,7 @@ export async function runBisectCommand(argv: readonly string[]): Promise<number>
   const openTested = probeOpener(testedId);
   const openReference = probeOpener(referenceId);
   const step = intOption('step', values.step, 0, 0, Number.MAX_SAFE_INTEGER);
+  const cache = cacheOption(values.cache);
   const nodes = values.nodes === undefined ? null : nodePattern(values.nodes);
   const nmseLimit =
     values['max-nmse'] === undefined
@@ -95,6 +100,7 @@ export async function runBisectCommand(argv: readonly string[]): Promise<number>
     reference: { backendId: referenceId, open: openReference, model },
     prompt: { text, ids },
     step,
+    cache,
     nodes,
     ...(nmseLimit === undefined ? {} : { nmseLimit }),
     memoryBudgetBytes,
@@ -160,6 +166,13 @@ function probeOpener(id: string): OpenProbe {
     );
   }
   return open;
+}
+
+function cacheOption(raw = 'reference'): 'reference' | 'own' {
+  if (raw === 'reference' || raw === 'own') return raw;
+  throw new UsageError(
+    `--cache ${JSON.stringify(raw)} must be reference or own (whose KV cache --step N reads)`,
+  );
 }
 
 function nodePattern(raw: string): RegExp {
