@@ -6,6 +6,7 @@ import { checkOpenedDecoder } from '../onnx-shared/decoder-io.ts';
 import { OrtDecoderProbe } from '../onnx-shared/ort-decoder-probe.ts';
 import type { ProbeFeed } from '../onnx-shared/probe-feeds.ts';
 import { EP_SPECS, type OrtNodeEp } from './execution-provider.ts';
+import { noShaderF16 } from './ort-node-source.ts';
 import { openOrtSession } from './ort-session.ts';
 
 /** `graphPath` (an exposed copy of `model`'s graph) on exactly `ep`, every output read back to the host. */
@@ -17,7 +18,20 @@ export async function openOrtNodeProbe(
 ): Promise<DecoderProbe> {
   const { session, info } = await openOrtSession(graphPath, EP_SPECS[ep], options.threads);
   const layout = await checkOpenedDecoder(session, model);
-  return new OrtDecoderProbe({ ...info, dtype: layout.float }, session, layout, model.config, ortNodeTensor);
+  const probe = new OrtDecoderProbe(
+    { ...info, dtype: layout.float },
+    session,
+    layout,
+    model.config,
+    ortNodeTensor,
+  );
+  if (ep !== 'webgpu' || layout.float !== 'float16') return probe;
+  return {
+    info: probe.info,
+    run: (pass) =>
+      probe.run(pass).catch((err: unknown) => Promise.reject(noShaderF16(err, probe.info, model.onnxPath))),
+    dispose: () => probe.dispose(),
+  };
 }
 
 function ortNodeTensor(feed: ProbeFeed): Tensor {

@@ -217,13 +217,7 @@ export class OrtNodeSource implements LogitsSource {
       this.reset();
     } catch (err) {
       await this.dispose();
-      const message = (err as Error).message;
-      if (!/requires f16/.test(message)) throw err;
-      throw new BackendUnavailable(
-        this.info.id,
-        `${onnxPath} is a float16 graph and ${this.info.device} has no shader-f16 (onnxruntime: ${message.split('\n')[0]})`,
-        'run it on a GPU whose Vulkan driver offers shader-f16 (any recent NVIDIA GPU), or use the float32 model',
-      );
+      throw noShaderF16(err, this.info, onnxPath);
     }
   }
 
@@ -249,4 +243,18 @@ export class OrtNodeSource implements LogitsSource {
     if (!this.rows) throw new UsageError(`${this.info.id}: ${op} called with no rows; call prefill first`);
     return this.rows;
   }
+}
+
+/**
+ * A WebGPU run's "requires f16" failure as what it is: a backend that cannot run a float16 graph on
+ * this adapter (no shader-f16); any other error unchanged.
+ */
+export function noShaderF16(err: unknown, info: BackendInfo, onnxPath: string): unknown {
+  const message = (err as Error).message;
+  if (!/requires f16/.test(message)) return err;
+  return new BackendUnavailable(
+    info.id,
+    `${onnxPath} is a float16 graph and ${info.device} has no shader-f16 (onnxruntime: ${message.split('\n')[0]})`,
+    'run it on a GPU whose Vulkan driver offers shader-f16 (any recent NVIDIA GPU), or use the float32 model',
+  );
 }
