@@ -1,5 +1,9 @@
-import type { BackendInfo } from '../../harness/core/backend/contract.ts';
-import type { DecoderProbe, ProbePass, ProbeTensor } from '../../harness/core/backend/graph-probe.ts';
+import type {
+  BackendInfo,
+  DecoderProbe,
+  ProbePass,
+  ProbeTensor,
+} from '../../harness/core/backend/contract.ts';
 import { float16Value } from '../../harness/core/model/float16.ts';
 import type { ModelDir } from '../../harness/core/model/model-dir.ts';
 import type { DecoderLayout } from '../onnx-shared/decoder-io.ts';

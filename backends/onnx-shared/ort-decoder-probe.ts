@@ -1,5 +1,9 @@
-import type { BackendInfo } from '../../harness/core/backend/contract.ts';
-import type { DecoderProbe, ProbePass, ProbeTensor } from '../../harness/core/backend/graph-probe.ts';
+import type {
+  BackendInfo,
+  DecoderProbe,
+  ProbePass,
+  ProbeTensor,
+} from '../../harness/core/backend/contract.ts';
 import type { ModelConfig } from '../../harness/core/model/model-config.ts';
 import type { DecoderLayout } from './decoder-io.ts';
 import { type ProbeFeed, probeFeeds, probeTensorOf } from './probe-feeds.ts';

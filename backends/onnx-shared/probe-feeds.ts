@@ -1,4 +1,4 @@
-import type { ProbePass, ProbeTensor } from '../../harness/core/backend/graph-probe.ts';
+import type { ProbePass, ProbeTensor } from '../../harness/core/backend/contract.ts';
 import { float16Bits, float16Value } from '../../harness/core/model/float16.ts';
 import { headDim, type ModelConfig, numKvHeads, numLayers } from '../../harness/core/model/model-config.ts';
 import { type DecoderInput, decoderInputs } from './decoder-inputs.ts';
@@ -67,10 +67,18 @@ export function probeTensorOf(t: {
   const dims = [...t.dims];
   switch (t.type) {
     case 'float16':
-      return { type: t.type, dims, data: Float64Array.from(t.data as Uint16Array, float16Value) };
+      // Bits in a Uint16Array, or a Float16Array where the runtime has one (onnxruntime-web does).
+      return {
+        type: t.type,
+        dims,
+        data:
+          t.data instanceof Uint16Array
+            ? Float64Array.from(t.data, float16Value)
+            : Float64Array.from(t.data as ArrayLike<number>),
+      };
     case 'int64':
     case 'uint64':
-      return { type: t.type, dims, data: Float64Array.from(t.data as BigInt64Array, Number) };
+      return { type: t.type, dims, data: Float64Array.from(t.data as ArrayLike<bigint>, Number) };
     case 'bool':
       return { type: t.type, dims, data: Float64Array.from(t.data as ArrayLike<number | boolean>, Number) };
     case 'float32':

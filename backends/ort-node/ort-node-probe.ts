@@ -1,6 +1,5 @@
 import { Tensor } from 'onnxruntime-node';
-import type { BackendOptions } from '../../harness/core/backend/contract.ts';
-import type { DecoderProbe } from '../../harness/core/backend/graph-probe.ts';
+import type { BackendOptions, DecoderProbe } from '../../harness/core/backend/contract.ts';
 import type { ModelDir } from '../../harness/core/model/model-dir.ts';
 import { checkOpenedDecoder } from '../onnx-shared/decoder-io.ts';
 import { OrtDecoderProbe } from '../onnx-shared/ort-decoder-probe.ts';

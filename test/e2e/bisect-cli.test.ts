@@ -61,6 +61,9 @@ describe('decode-harness bisect', () => {
     expect(run.stdout).toContain('first parting node: #72 MatMul h.1.attn.c_proj.matmul');
     expect(run.stdout).toMatch(/worst element \[0, \d+, 3\]: tested \S+ vs reference \S+/);
     expect(run.stdout).toContain('input h.1.ctx_merged: NMSE 0.00e+0');
+    expect(run.stdout).toContain(
+      'input h.1.attn.c_proj.weight: an initializer the two graphs hold DIFFERENTLY',
+    );
   });
 });
 
@@ -85,6 +88,7 @@ describe('bisect on a real gap: tiny-llama q8 on ort-node:cpu against its graph 
     expect(run.code, run.stderr).toBe(1);
     const record = JSON.parse(run.stdout) as BisectRecord;
     expect(record.cache).toBe('own');
+    expect(record.pastError).toBeGreaterThan(0); // each side's own cache, not the reference's
     expect(record.parting?.node.name).toBe('logits_quant_output_scale_mul');
     expect(record.parting?.worst.maxAbsDiff).toBeGreaterThan(0.01);
     const norm = record.rows.find((r) => r.node.name === 'model.norm.out')!;
@@ -142,7 +146,7 @@ describe('compare and check catch an injected fault', () => {
   });
 });
 
-describe('bisect refuses bad input in one line, exit 2, before any backend runs', () => {
+describe('bisect refuses bad input in one line, exit 2', () => {
   const sinGraph = join(scratch, 'sin.onnx');
   withOpType(join(GPT2, 'onnx', 'model.onnx'), sinGraph, 'h.0.mlp.gelu.tanh', 'Sin');
   const cases: [string, string[], RegExp][] = [
@@ -162,6 +166,21 @@ describe('bisect refuses bad input in one line, exit 2, before any backend runs'
       'a pattern matching no node',
       ['--backends', 'ort-node:cpu,onnx:f64', '--nodes', 'no-such-node'],
       /matches no node .* named like tok_emb/,
+    ],
+    [
+      'a prompt longer than the context',
+      ['--backends', 'ort-node:cpu,onnx:f64', '--prompt', 'fox '.repeat(300)],
+      /--prompt encodes to \d+ tokens, over the model's context of 256; shorten --prompt/,
+    ],
+    [
+      '--cache own at the prefill',
+      ['--backends', 'ort-node:cpu,onnx:f64', '--cache', 'own'],
+      /--cache own .* add --step N/,
+    ],
+    [
+      'an unknown --cache',
+      ['--backends', 'ort-node:cpu,onnx:f64', '--cache', 'mine'],
+      /--cache "mine" must be reference or own/,
     ],
     [
       'a step past the context',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProbeTensor } from '../../harness/core/backend/graph-probe.ts';
+import type { ProbeTensor } from '../../harness/core/backend/contract.ts';
 import { compareNodes } from '../../harness/engine/bisect/node-comparison.ts';
 import { float16Overflow, tensorError, unravel } from '../../harness/engine/bisect/tensor-error.ts';
 
@@ -96,6 +96,8 @@ describe('compareNodes', () => {
       testedExposed: new Set(['a', 'b', 'c']),
       referenceExposed: new Set(['a', 'b', 'c']),
       graphInputs: new Set(['in']),
+      testedInitializers: new Map(),
+      referenceInitializers: new Map(),
       dtype: 'float32',
       nmseLimit: 1e-7,
     });
@@ -125,6 +127,8 @@ describe('compareNodes', () => {
       testedExposed: new Set(['a']),
       referenceExposed: new Set(['a']),
       graphInputs: new Set(['in']),
+      testedInitializers: new Map(),
+      referenceInitializers: new Map(),
       dtype: 'float32',
       nmseLimit: 1,
     });

@@ -2,8 +2,12 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import type { BackendInfo, Logits, OutOfProcessMemory } from '../../../harness/core/backend/contract.ts';
-import type { ProbeTensor } from '../../../harness/core/backend/graph-probe.ts';
+import type {
+  BackendInfo,
+  Logits,
+  OutOfProcessMemory,
+  ProbeTensor,
+} from '../../../harness/core/backend/contract.ts';
 import { BackendUnavailable, HarnessError, ModelDirError } from '../../../harness/core/errors.ts';
 import { headDim, numKvHeads, numLayers } from '../../../harness/core/model/model-config.ts';
 import type { ModelDir } from '../../../harness/core/model/model-dir.ts';
@@ -267,6 +271,12 @@ function typedArrayOf(type: string, base64: string): ArrayLike<number | bigint> 
     case 'float16':
     case 'uint16':
       return new Uint16Array(buffer);
+    case 'int16':
+      return new Int16Array(buffer);
+    case 'uint32':
+      return new Uint32Array(buffer);
+    case 'uint64':
+      return new BigUint64Array(buffer);
     case 'float64':
       return new Float64Array(buffer);
     case 'int64':

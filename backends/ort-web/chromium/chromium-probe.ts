@@ -1,5 +1,4 @@
-import type { DecoderProbe } from '../../../harness/core/backend/graph-probe.ts';
-import { BackendUnavailable } from '../../../harness/core/errors.ts';
+import type { DecoderProbe } from '../../../harness/core/backend/contract.ts';
 import type { ModelDir } from '../../../harness/core/model/model-dir.ts';
 import { probeFeeds } from '../../onnx-shared/probe-feeds.ts';
 import { CHROMIUM_PATH } from './chromium-browser.ts';
@@ -15,15 +14,10 @@ export async function openChromiumProbe(
   provider: PageProvider,
   threads: number,
 ): Promise<DecoderProbe> {
-  const backendId = `chromium:${provider}`;
   const { forward, info } = await ChromiumForward.open(
     { ...model, onnxPath: graphPath, externalData: [] },
-    { backendId, provider, threads, executablePath: CHROMIUM_PATH },
-  ).catch((error: unknown) => {
-    // Name the model's graph, not the exposed copy (a temp file gone when bisect ends).
-    if (!(error instanceof BackendUnavailable)) throw error;
-    throw new BackendUnavailable(backendId, error.reason.replaceAll(graphPath, model.onnxPath), error.fix);
-  });
+    { backendId: `chromium:${provider}`, provider, threads, executablePath: CHROMIUM_PATH },
+  );
   return {
     info,
     run: (pass) => forward.probe(probeFeeds(forward.decoderLayout, model.config, pass)),

@@ -1,6 +1,5 @@
 import type { Tensor } from 'onnxruntime-web';
-import type { BackendOptions } from '../../../harness/core/backend/contract.ts';
-import type { DecoderProbe } from '../../../harness/core/backend/graph-probe.ts';
+import type { BackendOptions, DecoderProbe } from '../../../harness/core/backend/contract.ts';
 import type { ModelDir } from '../../../harness/core/model/model-dir.ts';
 import { OrtDecoderProbe } from '../../onnx-shared/ort-decoder-probe.ts';
 import { openNodeWasmSession } from './node-wasm-forward.ts';

@@ -1,7 +1,16 @@
-import type { BisectRecord, NodeRow } from '../../engine/bisect/bisect-record.ts';
+import type { BisectRecord, InputSource, NodeRow } from '../../engine/bisect/bisect-record.ts';
 import { GROWTH_FLAG } from '../../engine/bisect/node-comparison.ts';
 import { num } from './cells.ts';
 import type { Cell, ReportBlock, ReportDocument } from './document.ts';
+
+/** What an input with no measured error is, in the parting node's lines. */
+const INPUT_SOURCES: Readonly<Record<InputSource, string>> = {
+  'graph input': 'a graph input, the same on both sides',
+  initializer: 'an initializer, the same in both graphs',
+  'initializer that differs': 'an initializer the two graphs hold DIFFERENTLY',
+  node: 'a node output',
+  'not exposed': 'computed by a node not exposed (--nodes), not compared',
+};
 
 const exp = (x: number) => (Number.isFinite(x) ? x.toExponential(2) : String(x));
 const label = (r: { order: number; node: NodeRow['node'] }) => `#${r.order} ${r.node.opType} ${r.node.name}`;
@@ -76,7 +85,7 @@ function findingLines(record: BisectRecord): string[] {
     for (const i of p.inputs) {
       lines.push(
         i.nmse === null
-          ? `  input ${i.name}: ${i.source}, the same on both sides`
+          ? `  input ${i.name}: ${INPUT_SOURCES[i.source]}`
           : `  input ${i.name}${i.source === 'graph input' ? ' (graph input, from each side’s own cache)' : ''}: NMSE ${exp(i.nmse)}, max |Δ| ${exp(i.maxAbsDiff ?? 0)}`,
       );
     }
@@ -132,7 +141,7 @@ function nodeCells(row: NodeRow): Cell[] {
     num(row.maxAbsDiff, 2, { notation: 'exp' }),
     num(row.nmse, 2, { notation: 'exp' }),
     num(row.scale, 2, { notation: 'exp' }),
-    row.growth.toFixed(1),
+    row.growth === null ? '–' : row.growth.toFixed(1),
     flags.join(', '),
   ];
 }
@@ -156,6 +165,9 @@ function nmsePlot(record: BisectRecord) {
         values: record.rows.map((r) => (r.nmse > 0 && Number.isFinite(r.nmse) ? Math.log10(r.nmse) : null)),
       },
     ],
-    limits: [{ label: `parting limit ${record.nmseLimit}`, value: Math.log10(record.nmseLimit) }],
+    limits:
+      record.nmseLimit > 0
+        ? [{ label: `parting limit ${record.nmseLimit}`, value: Math.log10(record.nmseLimit) }]
+        : [],
   };
 }

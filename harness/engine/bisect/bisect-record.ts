@@ -23,14 +23,21 @@ export interface NodeRow {
    */
   readonly inputRelError: number | null;
   readonly relError: number;
-  /** relError / max(inputRelError, the dtype's unit roundoff): how much error this node adds. */
-  readonly growth: number;
+  /**
+   * relError / max(inputRelError, the dtype's unit roundoff): how much error this node adds; null
+   * where an input's error was not measured (computed by a node --nodes left out, or an
+   * initializer the two graphs hold differently).
+   */
+  readonly growth: number | null;
   /** Its error is larger than its inputs explain (growth above GROWTH_FLAG). */
   readonly grows: boolean;
   /** NMSE above the limit, a shape mismatch, or an integer output that differs. */
   readonly parted: boolean;
   readonly overflow: Float16Overflow | null;
 }
+
+/** Where a node's input comes from, as both sides see it. */
+export type InputSource = 'graph input' | 'node' | 'initializer' | 'initializer that differs' | 'not exposed';
 
 /** The first node where the sides part, with what a reader needs to see why. */
 export interface PartingNode {
@@ -41,7 +48,7 @@ export interface PartingNode {
     readonly name: string;
     readonly nmse: number | null;
     readonly maxAbsDiff: number | null;
-    readonly source: 'node' | 'graph input' | 'initializer or not exposed';
+    readonly source: InputSource;
   }[];
   /** Its worst output, with the worst element's index and both values. */
   readonly worst: TensorError;

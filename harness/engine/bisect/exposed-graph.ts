@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import onnxProto from 'onnx-proto';
+import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
 import { UsageError } from '../../core/errors.ts';
 import type { ModelDir } from '../../core/model/model-dir.ts';
 import { inlineInitializers } from '../model-gen/layouts/external-data.ts';
@@ -28,6 +29,8 @@ export interface ExposedGraph {
   readonly nodes: readonly GraphNode[];
   /** What bisect compares: the chosen nodes' outputs and the graph's own (logits, present.*). */
   readonly exposed: ReadonlySet<string>;
+  /** sha256 of each initializer's type, dims and bytes, by name: whether two graphs hold the same. */
+  readonly initializers: ReadonlyMap<string, string>;
 }
 
 /** Protobuf's limit on one message: a graph larger than this cannot be inlined into one file. */
@@ -76,7 +79,18 @@ export function exposeGraph(
       graph.output!.push({ name: out });
     }
   }
+  const initializers = new Map(
+    (graph.initializer ?? []).map((t) => [t.name ?? '', initializerDigest(t)] as const),
+  );
   const path = join(dir, model.graph.file.replaceAll('/', '_'));
   writeFileSync(path, onnx.ModelProto.encode(proto).finish());
-  return { path, nodes, exposed };
+  return { path, nodes, exposed, initializers };
+}
+
+function initializerDigest(t: OnnxTypes.ITensorProto): string {
+  const hash = createHash('sha256').update(`${t.dataType} [${(t.dims ?? []).join(',')}]`);
+  // Inline tensors are raw bytes or one of the typed repeated fields; either way the encoded tensor
+  // without its name says what it holds.
+  hash.update(onnx.TensorProto.encode({ ...t, name: '' }).finish());
+  return hash.digest('hex');
 }

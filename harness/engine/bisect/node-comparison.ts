@@ -1,6 +1,5 @@
-import type { ComputeDtype } from '../../core/backend/contract.ts';
-import type { ProbeTensor } from '../../core/backend/graph-probe.ts';
-import type { NodeRow, PartingNode } from './bisect-record.ts';
+import type { ComputeDtype, ProbeTensor } from '../../core/backend/contract.ts';
+import type { InputSource, NodeRow, PartingNode } from './bisect-record.ts';
 import type { GraphNode } from './exposed-graph.ts';
 import { float16Overflow, type TensorError, tensorError } from './tensor-error.ts';
 
@@ -51,6 +50,9 @@ export interface NodeComparisonInput {
   readonly graphInputs: ReadonlySet<string>;
   /** Graph inputs that differ between the sides (a KV cache each side carried), by name. */
   readonly inputErrors?: ReadonlyMap<string, TensorError>;
+  /** Each graph's initializers (name → digest): an input in both with equal digests is the same. */
+  readonly testedInitializers: ReadonlyMap<string, string>;
+  readonly referenceInitializers: ReadonlyMap<string, string>;
   readonly dtype: ComputeDtype;
   readonly nmseLimit: number;
 }
@@ -102,7 +104,12 @@ export function compareNodes(input: NodeComparisonInput): {
     const inputErrors = node.inputs.map((i) => errors.get(i)).filter((e) => e !== undefined);
     const inputRelError =
       inputErrors.length === 0 ? null : Math.sqrt(Math.max(...inputErrors.map((e) => e.nmse)));
-    const growth = relError === 0 ? 0 : relError / Math.max(inputRelError ?? 0, roundoff);
+    // An input computed by a node --nodes left unexposed, or an initializer the graphs hold
+    // differently, carries error nobody measured: the growth is then unknown.
+    const unmeasured = node.inputs.some(
+      (i) => i !== '' && !errors.has(i) && !['graph input', 'initializer'].includes(sourceOf(i, input)),
+    );
+    const growth = unmeasured ? null : relError === 0 ? 0 : relError / Math.max(inputRelError ?? 0, roundoff);
     rows.push({
       order: rows.length,
       node,
@@ -114,7 +121,7 @@ export function compareNodes(input: NodeComparisonInput): {
       inputRelError,
       relError,
       growth,
-      grows: growth > GROWTH_FLAG,
+      grows: growth !== null && growth > GROWTH_FLAG,
       parted: nmse > input.nmseLimit || mismatches.length > 0 || integerDiffers,
       overflow,
     });
@@ -134,12 +141,8 @@ export function compareNodes(input: NodeComparisonInput): {
                 name,
                 nmse: e?.nmse ?? null,
                 maxAbsDiff: e?.maxAbsDiff ?? null,
-                source: e
-                  ? 'node'
-                  : input.graphInputs.has(name)
-                    ? 'graph input'
-                    : 'initializer or not exposed',
-              } as const;
+                source: sourceOf(name, input),
+              };
             }),
           worst: first.outputs.reduce(
             (a, b) => (b.nmse > a.nmse ? b : a),
@@ -158,4 +161,13 @@ export function compareNodes(input: NodeComparisonInput): {
     (n) => !aligned.has(n) && n.outputs.some((o) => input.testedExposed.has(o)),
   );
   return { rows, parting, unmatched: { tested: unmatchedTested, reference: unmatchedReference } };
+}
+
+/** Where a node's input comes from, as both sides see it. */
+function sourceOf(name: string, input: NodeComparisonInput): InputSource {
+  if (input.graphInputs.has(name)) return 'graph input';
+  const [t, r] = [input.testedInitializers.get(name), input.referenceInitializers.get(name)];
+  if (r !== undefined) return t === r ? 'initializer' : 'initializer that differs';
+  if (input.testedExposed.has(name) && input.referenceExposed.has(name)) return 'node';
+  return 'not exposed';
 }

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import type { DecoderProbe, OpenProbe, ProbePass, ProbeTensor } from '../../core/backend/contract.ts';
 import { type ComputeDtype, toleranceDtypeOf } from '../../core/backend/contract.ts';
-import type { DecoderProbe, OpenProbe, ProbePass, ProbeTensor } from '../../core/backend/graph-probe.ts';
-import { UsageError } from '../../core/errors.ts';
+import { BackendUnavailable, HarnessError, UsageError } from '../../core/errors.ts';
 import { maxPositions, numLayers } from '../../core/model/model-config.ts';
 import type { ModelDir } from '../../core/model/model-dir.ts';
 import { modelIdentity } from '../model/model-identity.ts';
@@ -68,8 +68,20 @@ const matches = (pattern: RegExp | null) => (node: GraphNode) =>
 const LESS_PRECISE: readonly ComputeDtype[] = ['float16', 'float32', 'float64'];
 
 /** Checks that need no backend: a step the context holds, a --nodes pattern that matches a node. */
-export function checkBisectInput(input: Pick<BisectInput, 'reference' | 'prompt' | 'step' | 'nodes'>): void {
+export function checkBisectInput(
+  input: Pick<BisectInput, 'reference' | 'prompt' | 'step' | 'nodes' | 'cache'>,
+): void {
   const context = maxPositions(input.reference.model.config);
+  if (input.prompt.ids.length > context) {
+    throw new UsageError(
+      `--prompt encodes to ${input.prompt.ids.length} tokens, over the model's context of ${context}; shorten --prompt`,
+    );
+  }
+  if (input.cache === 'own' && input.step === 0) {
+    throw new UsageError(
+      '--cache own chooses whose KV cache a cached step reads; the prefill reads none: add --step N (N ≥ 1) or drop --cache',
+    );
+  }
   const lastStep = context - input.prompt.ids.length;
   if (input.step > lastStep) {
     throw new UsageError(
@@ -106,32 +118,36 @@ export async function runBisect(input: BisectInput): Promise<BisectRecord> {
       : exposeGraph(input.tested.model, chosen, mkdtempSync(join(dir, 'tested-')));
     progress(`exposed ${referenceGraph.exposed.size} tensors of ${input.reference.model.graph.file}`);
     const open = async (side: BisectSideSpec, path: string) => {
-      const probe = await side.open(side.model, path);
-      opened.push(probe);
-      return probe;
+      try {
+        const probe = await side.open(side.model, path);
+        opened.push(probe);
+        return probe;
+      } catch (error) {
+        // Name the model's graph, not the exposed copy (a temp file gone when bisect ends).
+        throw namingGraph(error, path, side.model.onnxPath);
+      }
     };
     // The graphs as shipped run every pass before the bisected one, so the cache a side carries is
     // the one decoding leaves (an exposed tensor keeps onnxruntime from fusing across it), and the
-    // bisected pass once more, to show how far exposing moved its logits.
+    // bisected pass once more, to show how far exposing moved its logits. The reference's exposed
+    // pass comes before the tested side opens, so an over-budget graph is refused early.
     const plainGraph = (side: BisectSideSpec, name: string) =>
       exposeGraph(side.model, () => false, mkdtempSync(join(dir, `${name}-plain-`))).path;
-    const reference = await open(input.reference, referenceGraph.path);
-    const tested = await open(input.tested, testedGraph.path);
-    const plainReference = await open(input.reference, plainGraph(input.reference, 'reference'));
-    const plainTested = await open(input.tested, plainGraph(input.tested, 'tested'));
-
     const ownCache = input.cache === 'own' && input.step > 0;
+    const plainReference = await open(input.reference, plainGraph(input.reference, 'reference'));
+    const plainTested = ownCache ? await open(input.tested, plainGraph(input.tested, 'tested')) : null;
     let pass: ProbePass = { tokens: input.prompt.ids, past: null };
     let testedPass = pass;
     const stepTokens: number[] = [];
     for (let s = 1; s <= input.step; s++) {
       const before = await plainReference.run(pass);
-      const testedBefore = ownCache ? await plainTested.run(testedPass) : null;
+      const testedBefore = plainTested ? await plainTested.run(testedPass) : null;
       const next = greedyNext(before.get('logits')!);
       stepTokens.push(next);
       pass = { tokens: [next], past: presents(before, input.reference.model) };
       testedPass = testedBefore ? { tokens: [next], past: presents(testedBefore, input.tested.model) } : pass;
     }
+    const reference = await open(input.reference, referenceGraph.path);
     const referenceValues = await reference.run(pass);
     const bytes = [...referenceValues.values()].reduce((sum, t) => sum + t.data.byteLength, 0) * 2;
     if (bytes > input.memoryBudgetBytes) {
@@ -140,10 +156,12 @@ export async function runBisect(input: BisectInput): Promise<BisectRecord> {
       );
     }
     progress(`${reference.info.id}: ${input.step === 0 ? 'prefill' : `step ${input.step}`} run`);
+    const tested = await open(input.tested, testedGraph.path);
     const testedValues = await tested.run(testedPass);
     progress(`${tested.info.id}: ${input.step === 0 ? 'prefill' : `step ${input.step}`} run`);
+    const shippedTestedProbe = plainTested ?? (await open(input.tested, plainGraph(input.tested, 'tested')));
     const shippedReference = await plainReference.run(pass);
-    const shippedTested = await plainTested.run(testedPass);
+    const shippedTested = await shippedTestedProbe.run(testedPass);
     const logitsError = (a: ReadonlyMap<string, ProbeTensor>, b: ReadonlyMap<string, ProbeTensor>) => {
       const e = tensorError('logits', a.get('logits')!, b.get('logits')!);
       return { nmse: e.nmse, maxAbsDiff: e.maxAbsDiff };
@@ -184,6 +202,8 @@ export async function runBisect(input: BisectInput): Promise<BisectRecord> {
       referenceExposed: referenceGraph.exposed,
       graphInputs,
       inputErrors,
+      testedInitializers: testedGraph.initializers,
+      referenceInitializers: referenceGraph.initializers,
       dtype,
       nmseLimit,
     });
@@ -218,9 +238,29 @@ export async function runBisect(input: BisectInput): Promise<BisectRecord> {
       exposure,
     };
   } finally {
-    for (const probe of opened) await probe.dispose();
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      // Every probe is released even when one fails to close (a browser that hung).
+      await Promise.allSettled(opened.map((probe) => probe.dispose()));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
+}
+
+/** `error` with the exposed copy's path replaced by the model graph's, keeping its class and exit code. */
+function namingGraph(error: unknown, copyPath: string, graphPath: string): unknown {
+  if (error instanceof BackendUnavailable) {
+    return new BackendUnavailable(
+      error.backendId,
+      error.reason.replaceAll(copyPath, graphPath),
+      error.fix.replaceAll(copyPath, graphPath),
+    );
+  }
+  if (error instanceof HarnessError) {
+    const Kind = error.constructor as new (message: string, exitCode: 1 | 2) => HarnessError;
+    return new Kind(error.message.replaceAll(copyPath, graphPath), error.exitCode);
+  }
+  return error;
 }
 
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);

@@ -1,4 +1,4 @@
-import type { ProbeTensor } from '../../core/backend/graph-probe.ts';
+import type { ProbeTensor } from '../../core/backend/contract.ts';
 import { FLOAT16_MAX } from '../../core/model/float16.ts';
 
 /** How far one tensor of the tested side is from the same tensor of the reference side. */
@@ -50,13 +50,16 @@ function absDiff(a: number, b: number): number {
 }
 
 /**
- * Magnitudes from here up stand for −∞ or +∞: float32's attention mask fill (finfo(float32).min,
- * −3.4e38). Where both sides hold one of the same sign, the element is left out of NMSE and scale,
- * which it would otherwise swamp (3.4e38² against scores of order 1).
+ * Magnitudes from here up stand for −∞ or +∞: a masked attention score, filled with the type's
+ * finfo.min (float32 −3.4e38; float16 −65504, plus a score where the mask is added). Where both
+ * sides hold one of the same sign, the element is left out of NMSE and scale, which it would
+ * otherwise swamp (65504² or 3.4e38² against scores of order 1). float16 overflow is judged apart.
  */
-const MASK_FILL_MAGNITUDE = 1e38;
+const MASK_FILL_MAGNITUDE: Readonly<Record<string, number>> = { float16: 65000 };
+const FLOAT32_MASK_FILL_MAGNITUDE = 1e38;
 
-const isMaskFill = (x: number) => Number.isFinite(x) && Math.abs(x) >= MASK_FILL_MAGNITUDE;
+const maskFillAt = (type: string) => MASK_FILL_MAGNITUDE[type] ?? FLOAT32_MASK_FILL_MAGNITUDE;
+const isMaskFill = (x: number, at: number) => Number.isFinite(x) && Math.abs(x) >= at;
 
 /** The tensors' error; they must have the same dims (a shape mismatch is the caller's to report). */
 export function tensorError(name: string, tested: ProbeTensor, reference: ProbeTensor): TensorError {
@@ -65,9 +68,11 @@ export function tensorError(name: string, tested: ProbeTensor, reference: ProbeT
   let sumSquaredDiff = 0;
   let sumSquaredRef = 0;
   let scale = 0;
+  // The coarser side's fill: a float16 graph's −65504 against a float64 value of it.
+  const fillAt = Math.min(maskFillAt(tested.type), maskFillAt(reference.type));
   for (let i = 0; i < reference.data.length; i++) {
     const [t, r] = [tested.data[i]!, reference.data[i]!];
-    if (isMaskFill(r) && isMaskFill(t) && Math.sign(r) === Math.sign(t)) continue;
+    if (isMaskFill(r, fillAt) && isMaskFill(t, fillAt) && Math.sign(r) === Math.sign(t)) continue;
     const d = absDiff(t, r);
     if (d > maxAbsDiff) {
       maxAbsDiff = d;

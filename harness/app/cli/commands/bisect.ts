@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { join } from 'node:path';
-import type { OpenProbe } from '../../../core/backend/graph-probe.ts';
-import { UsageError } from '../../../core/errors.ts';
+import type { OpenProbe } from '../../../core/backend/contract.ts';
+import { BackendUnavailable, UsageError } from '../../../core/errors.ts';
 import { writeFilesAtomic } from '../../../core/io/atomic-write.ts';
 import { checkOutputDir } from '../../../core/io/output-paths.ts';
 import { parseDecimal } from '../../../core/parse-decimal.ts';
@@ -89,6 +89,7 @@ export async function runBisectCommand(argv: readonly string[]): Promise<number>
   const memoryBudgetBytes =
     intOption('max-memory-mb', values['max-memory-mb'], DEFAULT_MEMORY_MB, 1, Number.MAX_SAFE_INTEGER) *
     2 ** 20;
+  for (const id of new Set([testedId, referenceId])) await checkAvailable(id);
   const model = await loadModelDir(values.model ?? 'tiny-gpt2', graphChoice(values));
   const testedModel = values.against === undefined ? model : await againstGraph(model, values.against);
   const text = values.prompt ?? DEFAULT_PROMPT;
@@ -156,7 +157,8 @@ function sideIds(values: { backends?: string; backend?: string; against?: string
 
 /** The backend's probe opener, or why it has none (it runs no graph). */
 function probeOpener(id: string): OpenProbe {
-  const open = backendFactory(id).openProbe;
+  const factory = backendFactory(id);
+  const open = factory.openProbe;
   if (open === undefined) {
     const able = allBackendFactories()
       .filter((f) => f.openProbe !== undefined)
@@ -166,6 +168,12 @@ function probeOpener(id: string): OpenProbe {
     );
   }
   return open;
+}
+
+/** Before any graph is read or written: a backend that cannot run here says why (exit 2). */
+async function checkAvailable(id: string): Promise<void> {
+  const availability = await backendFactory(id).availability();
+  if (!availability.available) throw new BackendUnavailable(id, availability.reason, availability.fix);
 }
 
 function cacheOption(raw = 'reference'): 'reference' | 'own' {
