@@ -1,5 +1,6 @@
-import { add, attention, matmulTransposed, rmsNorm, rope, swiglu } from './kernels-f64.ts';
+import { add, matmulTransposed, rmsNorm, swiglu } from './kernels-f64.ts';
 import type { LlamaWeights } from './llama-weights.ts';
+import { rotaryAttentionF64 } from './rotary-attention-f64.ts';
 import { type RowF64, TokenByTokenF64 } from './token-by-token-f64.ts';
 
 /**
@@ -7,7 +8,7 @@ import { type RowF64, TokenByTokenF64 } from './token-by-token-f64.ts';
  * with the naive kernels, one token at a time (see TokenByTokenF64). Per block:
  *   x += o_proj(attention(rope(q_proj(n)), rope(k_proj(n)), v_proj(n)))   with n = rmsNorm(x)
  *   x += down_proj(silu(gate_proj(n)) · up_proj(n))                       with n = rmsNorm(x)
- * The cache holds keys after RoPE, so a cached key never needs its position again.
+ * The cache holds keys after RoPE (see rotaryAttentionF64).
  */
 export class LlamaF64 extends TokenByTokenF64 {
   readonly #weights: LlamaWeights<Float64Array>;
@@ -21,32 +22,20 @@ export class LlamaF64 extends TokenByTokenF64 {
   /** Run `token` at the row's next position through every block; returns model.norm of its hidden state [C]. */
   protected override forward(row: RowF64, token: number): Float64Array {
     const w = this.#weights;
-    const { hidden_size: C, intermediate_size: F, head_dim: D, rms_norm_eps: eps } = w.config;
-    const { num_attention_heads: H, num_key_value_heads: Hkv, rope_theta: theta } = w.config;
+    const { hidden_size: C, intermediate_size: F, rms_norm_eps: eps, num_attention_heads: H } = w.config;
     const position = row.length;
 
     const x = w.embedTokens.slice(token * C, (token + 1) * C); // [C] residual stream
     const n = new Float64Array(C); // [C] normed input
     const out = new Float64Array(C); // [C] block output
-    const q = new Float64Array(H * D); // [heads, headDim]
-    const heads = new Float64Array(H * D); // [heads, headDim] attention output, heads concatenated
     const gate = new Float64Array(F); // [F] MLP hidden
     const up = new Float64Array(F); // [F]
 
     w.layers.forEach((layer, l) => {
-      const cache = row.layers[l]!;
       rmsNorm(n, x, layer.inputNorm, 1, C, eps);
-      const k = new Float64Array(Hkv * D); // [kvHeads, headDim], kept by the cache
-      const v = new Float64Array(Hkv * D); // [kvHeads, headDim]
-      matmulTransposed(q, n, layer.qWeight, layer.qBias, 1, C, H * D);
-      matmulTransposed(k, n, layer.kWeight, layer.kBias, 1, C, Hkv * D);
-      matmulTransposed(v, n, layer.vWeight, layer.vBias, 1, C, Hkv * D);
-      rope(q, position, H, D, theta);
-      rope(k, position, Hkv, D, theta);
-      cache.keys.push(k);
-      cache.values.push(v);
-      attention(heads, q, cache.keys, cache.values, H, Hkv);
-      matmulTransposed(out, heads, layer.oWeight, layer.oBias, 1, H * D, C);
+      const probs = this.onAttentionProbs && new Float64Array(H * (position + 1)); // [heads, keys]
+      rotaryAttentionF64(out, n, layer, row.layers[l]!, position, w.config, undefined, probs);
+      if (probs) this.onAttentionProbs?.(l, position, probs);
       add(x, out);
 
       rmsNorm(n, x, layer.postAttentionNorm, 1, C, eps);

@@ -126,7 +126,7 @@ describe('config.json refusals name the value and what is supported', () => {
     [{ mlp_bias: true }, /mlp_bias true is not supported; supported: false/],
     [
       { model_type: 'qwen2', use_sliding_window: true },
-      /use_sliding_window true is not supported; supported: false \(sliding-window attention is not implemented\)/,
+      /use_sliding_window true is not supported; supported: false \(Qwen2's sliding-window attention is not implemented\)/,
     ],
     [
       { model_type: 'mistral', sliding_window: 1024 },

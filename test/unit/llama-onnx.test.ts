@@ -1,4 +1,4 @@
-import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { InferenceSession } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { LlamaF64 } from '../../backends/ts-kernels/llama-f64.ts';
 import { llamaWeights } from '../../backends/ts-kernels/llama-weights.ts';
@@ -7,50 +7,14 @@ import { ModelDirError } from '../../harness/core/errors.ts';
 import type { LlamaConfig } from '../../harness/core/model/families/llama.ts';
 import { generateLlamaWeights } from '../../harness/engine/model-gen/generate-llama-weights.ts';
 import { buildLlamaOnnx } from '../../harness/engine/model-gen/llama-onnx.ts';
+import { decoderFeeds } from './helpers/ort-decoder-feeds.ts';
 import { LLAMA_VARIANTS, smallLlamaConfig } from './helpers/random-llama.ts';
-
-const int64 = (values: readonly number[], dims: readonly number[]): Tensor =>
-  new Tensor('int64', BigInt64Array.from(values, BigInt), dims);
 
 async function open(
   config: LlamaConfig,
   weights = generateLlamaWeights(config, 3),
 ): Promise<InferenceSession> {
   return InferenceSession.create(buildLlamaOnnx(config, weights), { executionProviders: ['cpu'] });
-}
-
-/**
- * Feeds for left-padded rows: `pad[b]` masked columns, then the row's tokens, position ids
- * counting real tokens; `past` is the previous run's outputs (or an empty cache).
- */
-function feeds(
-  config: LlamaConfig,
-  rows: number[][],
-  pad: number[],
-  past: InferenceSession.ReturnType | null,
-  pastLength = 0,
-): Record<string, Tensor> {
-  const [batch, length] = [rows.length, rows[0]!.length];
-  const f: Record<string, Tensor> = {
-    input_ids: int64(rows.flat(), [batch, length]),
-    attention_mask: int64(
-      rows.flatMap((_, b) => Array.from({ length: pastLength + length }, (_, j) => (j < pad[b]! ? 0 : 1))),
-      [batch, pastLength + length],
-    ),
-    position_ids: int64(
-      rows.flatMap((row, b) => row.map((_, j) => Math.max(0, pastLength + j - pad[b]!))),
-      [batch, length],
-    ),
-  };
-  const empty = [batch, config.num_key_value_heads, 0, config.head_dim];
-  for (let i = 0; i < config.num_hidden_layers; i++) {
-    for (const kv of ['key', 'value']) {
-      f[`past_key_values.${i}.${kv}`] = past
-        ? (past[`present.${i}.${kv}`] as Tensor)
-        : new Tensor('float32', new Float32Array(0), empty);
-    }
-  }
-  return f;
 }
 
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number =>
@@ -101,7 +65,9 @@ describe('buildLlamaOnnx', () => {
       const V = config.vocab_size;
 
       // Row 1 is left-padded by 3 columns (pad token 0); a third row is fully masked and must stay finite.
-      const prompt = await session.run(feeds(config, [long, [0, 0, 0, ...short], long], [0, 3, 6], null));
+      const prompt = await session.run(
+        decoderFeeds(config, [long, [0, 0, 0, ...short], long], [0, 3, 6], null),
+      );
       const want = await reference.prefill([long, short], { allPositions: true });
       const got: Logits = { batch: 3, positions: 6, vocab: V, data: prompt.logits!.data as Float32Array };
       for (let p = 0; p < 6; p++)
@@ -112,7 +78,7 @@ describe('buildLlamaOnnx', () => {
         expect((prompt[name]!.data as Float32Array).every(Number.isFinite), name).toBe(true);
       }
 
-      const step = await session.run(feeds(config, [[11], [12], [13]], [0, 3, 6], prompt, 6));
+      const step = await session.run(decoderFeeds(config, [[11], [12], [13]], [0, 3, 6], prompt, 6));
       const wantStep = await reference.step([11, 12]);
       const gotStep: Logits = { batch: 3, positions: 1, vocab: V, data: step.logits!.data as Float32Array };
       for (const b of [0, 1])

@@ -1,3 +1,4 @@
+import type { Gemma2Config } from '../../core/model/families/gemma2.ts';
 import type { LlamaConfig } from '../../core/model/families/llama.ts';
 import { parameterLayout } from '../../core/model/parameter-layout.ts';
 import type { F32Tensor } from '../../core/model/safetensors.ts';
@@ -56,9 +57,22 @@ export function generateLlamaWeights(
   seed: number,
   scales: LlamaWeightScales = DEFAULT_LLAMA_SCALES,
 ): LlamaWeights {
+  return generateRotaryWeights(config, seed, scales, () => 1);
+}
+
+/**
+ * generateLlamaWeights for a family with Llama's parameter names (Llama, Gemma-2); an RMSNorm
+ * weight named `name` is normMean(name) + normJitter · n (Llama's are 1 + normJitter · n).
+ */
+export function generateRotaryWeights(
+  config: LlamaConfig | Gemma2Config,
+  seed: number,
+  scales: LlamaWeightScales,
+  normMean: (name: string) => number,
+): LlamaWeights {
   const weights = new Map<string, F32Tensor>();
   for (const { name, shape } of parameterLayout(config).parameters) {
-    const [std, mean] = scaleOf(name, scales);
+    const [std, mean] = scaleOf(name, scales, normMean);
     const rng = new Xoshiro128ss(streamSeed(seed, name));
     const data = new Float32Array(shape.reduce((n, d) => n * d, 1));
     for (let i = 0; i < data.length; i++) data[i] = mean + std * rng.nextNormalish();
@@ -68,8 +82,9 @@ export function generateLlamaWeights(
 }
 
 /** [std, mean] of a parameter, by the last parts of its HF name. */
-function scaleOf(name: string, s: LlamaWeightScales): [number, number] {
-  if (name.endsWith('layernorm.weight') || name === 'model.norm.weight') return [s.normJitter, 1];
+function scaleOf(name: string, s: LlamaWeightScales, normMean: (name: string) => number): [number, number] {
+  if (name.endsWith('layernorm.weight') || name === 'model.norm.weight')
+    return [s.normJitter, normMean(name)];
   if (name.endsWith('.bias')) return [s.bias, 0];
   if (name === 'model.embed_tokens.weight') return [s.tokenEmbedding, 0];
   if (name === 'lm_head.weight') return [s.lmHead, 0];

@@ -1,6 +1,7 @@
 import { ModelDirError } from '../../errors.ts';
 import { booleanField, configObject, positiveInt, positiveNumber, tokenId } from '../config-fields.ts';
-import type { ExpectedParameter, ModelFamily, ParameterLayout } from './model-family.ts';
+import { decoderLayout, decoderParametersReadPerStep, type RotaryDecoderConfig } from './decoder-layout.ts';
+import type { ModelFamily, ParameterLayout } from './model-family.ts';
 
 /**
  * The Llama family: decoder blocks of RMSNorm → attention with rotary positions and grouped KV
@@ -16,36 +17,13 @@ import type { ExpectedParameter, ModelFamily, ParameterLayout } from './model-fa
  * Anything the harness cannot compute exactly (rope scaling, sliding windows, MLP biases, another
  * activation) is refused with a message naming what is supported.
  */
-export interface LlamaConfig {
+export interface LlamaConfig extends RotaryDecoderConfig {
   readonly model_type: LlamaModelType;
-  readonly vocab_size: number;
-  /** Hidden width C. */
-  readonly hidden_size: number;
-  /** MLP inner width F (gate_proj, up_proj out). */
-  readonly intermediate_size: number;
-  readonly num_hidden_layers: number;
-  /** Query heads H. */
-  readonly num_attention_heads: number;
-  /** Key/value heads Hkv (grouped-query attention); divides num_attention_heads. */
-  readonly num_key_value_heads: number;
-  /** Per-head width D; HF's default hidden_size / num_attention_heads. Even (RoPE pairs). */
-  readonly head_dim: number;
-  /** Longest sequence (prompt + generated) the model accepts. */
-  readonly max_position_embeddings: number;
-  readonly rms_norm_eps: number;
-  /** RoPE base: head pair i turns by position · rope_theta^(-2i/D). */
-  readonly rope_theta: number;
-  /** Only unscaled RoPE is supported (see parseLlamaConfig). */
-  readonly rope_scaling: null;
   readonly hidden_act: 'silu';
-  readonly tie_word_embeddings: boolean;
   /** q_proj, k_proj and v_proj have biases (HF attention_bias for llama; always for qwen2). */
   readonly attention_bias: boolean;
   /** o_proj has a bias (HF attention_bias for llama; never for qwen2 or mistral). */
   readonly o_proj_bias: boolean;
-  readonly bos_token_id: number;
-  /** One id, or several (Llama 3 lists them); generation_config.json's takes precedence. */
-  readonly eos_token_id: number | readonly number[];
 }
 
 export const LLAMA_MODEL_TYPES = ['llama', 'qwen2', 'mistral'] as const;
@@ -128,7 +106,7 @@ export function parseLlamaConfig(raw: unknown, file: string): LlamaConfig {
  * `rope_scaling` (null, or {rope_type | type, factor, ...}); 5.x writes `rope_parameters`
  * ({rope_type, rope_theta}). rope_type "default" is plain RoPE in both.
  */
-function checkRope(
+export function checkRope(
   r: Record<string, unknown>,
   unsupported: (key: string, value: unknown, supported: string) => never,
   file: string,
@@ -152,20 +130,20 @@ function checkNoSlidingWindow(
   file: string,
 ): void {
   if (modelType === 'qwen2' && booleanField(r, 'use_sliding_window', false, file)) {
-    unsupported('use_sliding_window', true, 'false (sliding-window attention is not implemented)');
+    unsupported('use_sliding_window', true, "false (Qwen2's sliding-window attention is not implemented)");
   }
   const window = r.sliding_window;
   if (modelType === 'mistral' && window != null && !(typeof window === 'number' && window >= maxPositions)) {
     unsupported(
       'sliding_window',
       window,
-      `null or at least max_position_embeddings ${maxPositions} (sliding-window attention is not implemented)`,
+      `null or at least max_position_embeddings ${maxPositions} (Mistral's sliding-window attention is not implemented)`,
     );
   }
 }
 
 /** eos_token_id as HF allows it: one id or a non-empty list of ids. */
-function eosTokenIdField(v: unknown, vocab: number, file: string): number | readonly number[] {
+export function eosTokenIdField(v: unknown, vocab: number, file: string): number | readonly number[] {
   // NaN as the fallback: a null inside a list is reported, not replaced.
   const one = (id: unknown): number => tokenId({ eos_token_id: id }, 'eos_token_id', Number.NaN, vocab, file);
   if (!Array.isArray(v)) return one(v);
@@ -175,46 +153,14 @@ function eosTokenIdField(v: unknown, vocab: number, file: string): number | read
   return v.map(one);
 }
 
-/**
- * LlamaForCausalLM names (`model.` prefix, `lm_head.weight` outside it); nn.Linear weights are
- * [out, in] (y = x · Wᵀ + b). q_proj has H·D outputs, k_proj and v_proj Hkv·D.
- */
+/** LlamaForCausalLM's blocks: input_layernorm, attention, post_attention_layernorm (the MLP's input norm), MLP. */
 function llamaLayout(config: LlamaConfig): ParameterLayout {
-  const { vocab_size: V, hidden_size: C, intermediate_size: F, num_hidden_layers: L, head_dim: D } = config;
-  const q = config.num_attention_heads * D;
-  const kv = config.num_key_value_heads * D;
-  const parameters: ExpectedParameter[] = [
-    { name: 'model.embed_tokens.weight', dims: '[vocab_size, hidden_size]', shape: [V, C] },
-  ];
-  const add = (name: string, dims: string, shape: number[]): void => {
-    parameters.push({ name, dims, shape });
-  };
-  const qDims = 'num_attention_heads·head_dim';
-  const kvDims = 'num_key_value_heads·head_dim';
-  for (let i = 0; i < L; i++) {
-    const p = `model.layers.${i}`;
-    add(`${p}.input_layernorm.weight`, '[hidden_size]', [C]);
-    add(`${p}.self_attn.q_proj.weight`, `[${qDims}, hidden_size]`, [q, C]);
-    if (config.attention_bias) add(`${p}.self_attn.q_proj.bias`, `[${qDims}]`, [q]);
-    add(`${p}.self_attn.k_proj.weight`, `[${kvDims}, hidden_size]`, [kv, C]);
-    if (config.attention_bias) add(`${p}.self_attn.k_proj.bias`, `[${kvDims}]`, [kv]);
-    add(`${p}.self_attn.v_proj.weight`, `[${kvDims}, hidden_size]`, [kv, C]);
-    if (config.attention_bias) add(`${p}.self_attn.v_proj.bias`, `[${kvDims}]`, [kv]);
-    add(`${p}.self_attn.o_proj.weight`, `[hidden_size, ${qDims}]`, [C, q]);
-    if (config.o_proj_bias) add(`${p}.self_attn.o_proj.bias`, '[hidden_size]', [C]);
-    add(`${p}.post_attention_layernorm.weight`, '[hidden_size]', [C]);
-    add(`${p}.mlp.gate_proj.weight`, '[intermediate_size, hidden_size]', [F, C]);
-    add(`${p}.mlp.up_proj.weight`, '[intermediate_size, hidden_size]', [F, C]);
-    add(`${p}.mlp.down_proj.weight`, '[hidden_size, intermediate_size]', [C, F]);
-  }
-  add('model.norm.weight', '[hidden_size]', [C]);
-  if (!config.tie_word_embeddings) add('lm_head.weight', '[vocab_size, hidden_size]', [V, C]);
-  return {
-    layersKey: 'num_hidden_layers',
-    layers: L,
-    layerMarker: (i) => `model.layers.${i}.input_layernorm.weight`,
-    parameters,
-  };
+  return decoderLayout(config, (b) => [
+    b.norm('input_layernorm'),
+    ...b.attention(config.attention_bias, config.o_proj_bias),
+    b.norm('post_attention_layernorm'),
+    ...b.mlp(),
+  ]);
 }
 
 /** LlamaForCausalLM and the model_types computed the same way (Qwen2, Mistral without sliding windows). */
@@ -227,7 +173,5 @@ export const llamaFamily: ModelFamily<LlamaConfig> = {
   numKvHeads: (c) => c.num_key_value_heads,
   headDim: (c) => c.head_dim,
   parameterLayout: llamaLayout,
-  // An untied embedding is a lookup table (one row per token); tied, it is read whole as the LM head.
-  parametersReadPerStep: (c, count) =>
-    count - (c.tie_word_embeddings ? 0 : (c.vocab_size - 1) * c.hidden_size),
+  parametersReadPerStep: decoderParametersReadPerStep,
 };
