@@ -2,14 +2,15 @@
 /**
  * Regenerate the committed example report in reports/example/ through the real CLI:
  *   bench.{json,md,html,csv}  tiny-gpt2 and distilgpt2-shape on ort-node:cpu and ts:f32, one thread
- *   compare.txt          `bench compare` of that run against a second run of the same command
- *                        (same machine, same commit: what run-to-run noise alone looks like)
+ *   compare.{txt,html}   `bench compare --fail-if-slower 5` of that run and a second one (A, pooled)
+ *                        against two more runs of the same command (B): same machine, same commit,
+ *                        each run its own process: what run-to-run noise alone looks like
  *   targets.txt          `bench targets` (what `npm run bench` prints)
  * Takes a few minutes; the first run also builds distilgpt2-shape into .cache/models/.
  *
  *   tsx scripts/bench-example.ts [--repetitions N (5)]
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { $, minimist } from 'zx';
@@ -47,10 +48,26 @@ const cli = (argv: string[]) => $({ nothrow: true })`node harness/bin.mjs ${argv
 
 const first = await cli([...bench, '--out', OUT]);
 if (first.exitCode !== 0) process.exit(first.exitCode ?? 1);
-const second = mkdtempSync(join(tmpdir(), 'bench-example-'));
-await cli([...bench, '--out', second]);
-const compare = await cli(['bench', 'compare', join(OUT, 'bench.json'), join(second, 'bench.json')]);
+// Three more runs of the same command, each its own process: A = runs 1 and 2, B = runs 3 and 4.
+const scratch = mkdtempSync(join(tmpdir(), 'bench-example-'));
+const runs = [join(OUT, 'bench.json')];
+for (const name of ['2', '3', '4']) {
+  await cli([...bench, '--out', join(scratch, name)]);
+  runs.push(join(scratch, name, 'bench.json'));
+}
+const compared = join(scratch, 'compare');
+const compare = await cli([
+  'bench',
+  'compare',
+  runs.slice(0, 2).join(','),
+  runs.slice(2).join(','),
+  '--fail-if-slower',
+  '5',
+  '--out',
+  compared,
+]);
 writeFileSync(join(OUT, 'compare.txt'), compare.stdout);
+copyFileSync(join(compared, 'compare.html'), join(OUT, 'compare.html'));
 const targets = await cli(['bench', 'targets']);
 writeFileSync(join(OUT, 'targets.txt'), targets.stdout);
-console.log(`wrote ${OUT}/{bench.json,bench.md,bench.html,bench.csv,compare.txt,targets.txt}`);
+console.log(`wrote ${OUT}/{bench.json,bench.md,bench.html,bench.csv,compare.txt,compare.html,targets.txt}`);

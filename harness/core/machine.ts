@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import type { LoadSample } from './machine-load.ts';
 import { PROJECT_ROOT, projectPath } from './project-root.ts';
 
 /** The machine a report was produced on, so two reports can be compared honestly. */
@@ -21,6 +22,16 @@ export interface MachineRecord {
    * this stay in cache between steps, so the memory roofline does not bound their decode.
    */
   readonly lastLevelCacheBytes: number | null;
+  /**
+   * How busy the machine was (machine-load.ts) just before the command's work, throughout it, and
+   * just after, where the command measured it (bench does; a sample takes 0.3 s); null entries
+   * where /proc is missing.
+   */
+  readonly load?: {
+    readonly start: LoadSample | null;
+    readonly during: LoadSample | null;
+    readonly end: LoadSample | null;
+  };
 }
 
 /** Runtimes whose version changes the numbers; read from their installed package.json. */

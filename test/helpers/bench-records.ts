@@ -15,17 +15,26 @@ export const TEST_MACHINE: MachineRecord = {
   lastLevelCacheBytes: null,
 };
 
+/** A throughput figure of `samples`, noisy above 5% CV, with no CPU-time twin. */
+function figure(test: string, samples: number[]) {
+  const tokensPerSec = summarize(samples);
+  return { test, tokensPerSec, noisy: tokensPerSec.cv > 0.05, cpuTokensPerSec: null };
+}
+
 /**
- * A ran bench result on model `m` whose tg64 samples are `tg` and pp16 samples `pp`, everything
- * else fixed: 2.5M parameters in 10 MiB, a 200 t/s roofline, TTFT 12 ms, ITL 5/6/7 ms.
+ * A ran bench result on model `m` at a 16-token context, batch `batch`, whose tg64 @ d16 samples
+ * are `tg` and pp16 samples `pp`, everything else fixed: 2.5M parameters in 10 MiB, a 200 t/s
+ * roofline from 1 GB/s, TTFT 12 ms, ITL 5/6/7 ms.
  */
 export function benchRan(
   backendId: string,
   tg: number[],
   pp: number[] = [100, 100],
   sha = 'a'.repeat(64),
+  batch = 1,
 ): BenchRan {
   const s = summarize;
+  const limit = 200 * batch;
   return {
     status: 'ran',
     model: {
@@ -46,18 +55,19 @@ export function benchRan(
       versions: {},
     },
     conformance: { passed: true, cached: true },
-    prefill: { test: 'pp16', tokensPerSec: s(pp) },
+    point: { promptTokens: 16, depth: 0, batch, contextTokens: 16 },
+    prefill: figure('pp16', pp),
     decode: {
-      test: 'tg64',
-      tokensPerSec: s(tg),
+      ...figure('tg64 @ d16', tg),
       roofline: {
         weightBytesPerStep: 40,
         kvBytesPerStepPerRow: 0,
         meanContextTokens: 48,
-        rows: 1,
-        tokensPerStep: 1,
-        bandwidthGBps: 1,
-        limitTokensPerSec: 200,
+        rows: batch,
+        tokensPerStep: batch,
+        bandwidthGBps: s(tg.map(() => 1)),
+        limitTokensPerSec: s(tg.map(() => limit)),
+        verdict: { kind: 'bound', percent: (100 * s(tg).median) / limit },
       },
     },
     timeToFirstTokenMs: s([12, 12]),
@@ -69,13 +79,14 @@ export function benchRan(
       peakRssBytes: 2 ** 21,
       peakRssScope: 'process-lifetime',
       baselineRssBytes: 2 ** 20,
-      gpuMemoryBytes: null,
+      kvCacheBytes: 3 * 2 ** 20,
+      gpu: { status: 'not-applicable', why: 'a CPU backend: its memory is in peak RSS' },
       browserPssBytes: null,
     },
   };
 }
 
-/** A bench report of `results` with default settings (pp16, tg64, 2 repetitions, one thread, greedy). */
+/** A bench report of `results` with default settings (pp16, tg64 @ d16, 2 repetitions, one thread, greedy). */
 export function benchReport(results: BenchReport['results']): BenchReport {
   return {
     schema: BENCH_SCHEMA,
@@ -83,25 +94,28 @@ export function benchReport(results: BenchReport['results']): BenchReport {
     machine: TEST_MACHINE,
     bandwidth: {
       bufferBytes: 256 * 2 ** 20,
-      trials: 1,
-      singleThreadReadGBps: 5,
       threads: 2,
-      multiThreadReadGBps: 8,
-      bestReadGBps: 8,
+      trialsPerProbe: 3,
+      bestReadGBps: summarize([8, 7]),
+      singleThreadReadGBps: summarize([5, 5]),
+      multiThreadReadGBps: summarize([8, 7]),
     },
     settings: {
-      promptTokens: 16,
+      promptTokens: [16],
+      depths: [0],
+      batches: [1],
       newTokens: 64,
       repetitions: 2,
       warmup: 1,
       threads: 1,
-      batch: 1,
       strategy: 'greedy',
       numBeams: 1,
       sampling: null,
       eosIgnored: true,
       prompt: 'synthetic-ids',
+      noisyCv: 0.05,
     },
     results,
+    warnings: [],
   };
 }

@@ -5,9 +5,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tsF32Factory } from '../../backends/ts-kernels/factories.ts';
 import { benchSettings } from '../../harness/app/cli/commands/bench.ts';
 import { referenceFactory } from '../../harness/app/registry.ts';
-import { benchDocument } from '../../harness/app/report/bench-document.ts';
+import { benchCsvTable, benchDocument } from '../../harness/app/report/bench-document.ts';
 import { escapeCsv } from '../../harness/app/report/escape.ts';
-import { renderCsv } from '../../harness/app/report/render-csv.ts';
+import { renderCsvTable } from '../../harness/app/report/render-csv.ts';
 import { renderMarkdown } from '../../harness/app/report/render-markdown.ts';
 import { renderText } from '../../harness/app/report/render-text.ts';
 import type { BackendFactory } from '../../harness/core/backend/contract.ts';
@@ -100,9 +100,10 @@ describe('ConformanceGate', () => {
 });
 
 describe('runBench', () => {
-  it('times a conforming backend, refuses a faulty one, and reports an unavailable one', async () => {
+  it('times a conforming backend at every sweep point, refuses a faulty one, and reports an unavailable one', async () => {
     const settings = benchSettings({
       'prompt-tokens': '4',
+      depth: '0,3',
       'new-tokens': '3',
       repetitions: '2',
       warmup: '0',
@@ -117,50 +118,65 @@ describe('runBench', () => {
       },
       silentProgress,
     );
-    expect(report.schema).toBe('decode-harness/bench@1');
-    expect(report.results.map((r) => r.status)).toEqual(['ran', 'refused', 'unavailable']);
-    const ran = report.results[0] as BenchRan;
-    expect(ran.backend.id).toBe('ts:f32');
-    expect(ran.model).toMatchObject({ name: 'tiny-gpt2', modelType: 'gpt2' });
-    expect(ran.prefill.test).toBe('pp4');
-    expect(ran.decode.test).toBe('tg3');
-    expect(ran.decode.tokensPerSec.samples).toHaveLength(2);
-    expect(ran.interTokenMs.samples).toHaveLength(4); // 2 gaps × 2 repetitions
-    expect(ran.decode.roofline.limitTokensPerSec).toBeGreaterThan(0);
-    expect(ran.memory.peakRssBytes).toBeGreaterThan(0);
-    expect(ran.memory.gpuMemoryBytes).toBeNull();
-    expect(ran.memory.baselineRssBytes).toBeGreaterThan(0);
-    expect(ran.memory.baselineRssBytes).toBeLessThanOrEqual(ran.memory.peakRssBytes);
-    expect(report.bandwidth.bestReadGBps).toBeGreaterThan(0);
+    expect(report.schema).toBe('decode-harness/bench@2');
+    expect(report.results.map((r) => r.status)).toEqual(['ran', 'ran', 'refused', 'unavailable']);
+    const [ran, deep] = report.results as BenchRan[];
+    expect(ran!.backend.id).toBe('ts:f32');
+    expect(ran!.model).toMatchObject({ name: 'tiny-gpt2', modelType: 'gpt2' });
+    expect([ran!.prefill.test, ran!.decode.test, deep!.prefill.test, deep!.decode.test]).toEqual([
+      'pp4',
+      'tg3 @ d4',
+      'pp7',
+      'tg3 @ d7',
+    ]);
+    expect(deep!.point).toEqual({ promptTokens: 4, depth: 3, batch: 1, contextTokens: 7 });
+    expect(ran!.decode.tokensPerSec.samples).toHaveLength(2);
+    expect(ran!.decode.tokensPerSec.median).toBeGreaterThan(0);
+    expect(typeof ran!.decode.noisy).toBe('boolean');
+    expect(ran!.decode.cpuTokensPerSec?.samples).toHaveLength(2); // ts:f32 is single-threaded
+    expect(ran!.interTokenMs.samples).toHaveLength(4); // 2 gaps × 2 repetitions
+    // one probe before the first repetition and one after each, per point, plus the first
+    expect(report.bandwidth.bestReadGBps.samples).toHaveLength(1 + 2 * 3);
+    expect(ran!.decode.roofline.bandwidthGBps.samples).toHaveLength(2);
+    expect(ran!.decode.roofline.limitTokensPerSec.median).toBeGreaterThan(0);
+    expect(['bound', 'in-cache', 'measurement-error']).toContain(ran!.decode.roofline.verdict.kind);
+    expect(ran!.memory.peakRssBytes).toBeGreaterThan(0);
+    expect(ran!.memory.gpu).toMatchObject({ status: 'not-applicable' });
+    // keys and values of 2 layers × width 64 in float32 over the 4 + 3 positions
+    expect(ran!.memory.kvCacheBytes).toBe(2 * 2 * 64 * 4 * 7);
+    expect(deep!.memory.kvCacheBytes).toBe(2 * 2 * 64 * 4 * 10);
+    expect(ran!.memory.baselineRssBytes).toBeGreaterThan(0);
+    expect(ran!.memory.baselineRssBytes).toBeLessThanOrEqual(ran!.memory.peakRssBytes);
     expect(report.machine.versions['onnxruntime-node']).toMatch(/^\d+\.\d+/);
+    expect(report.machine.load?.start?.logicalCores).toBeGreaterThan(0);
+    expect(report.machine.load?.end?.busyProcesses).toBeGreaterThanOrEqual(0);
     const cache = report.machine.lastLevelCacheBytes;
     expect(cache === null || cache > 0).toBe(true);
 
-    const refused = report.results[1]!;
+    const refused = report.results[2]!;
     expect(refused.status === 'refused' && refused.failedChecks.map((c) => c.name)).toContain(
       'logits-vs-reference',
     );
 
-    const text = renderText(benchDocument(report));
+    const doc = benchDocument(report);
+    const text = renderText(doc);
     expect(text).toMatch(/tiny-gpt2 .* ts:f32 .* pp4/);
-    if (cache !== null && ran.decode.roofline.weightBytesPerStep < cache) {
-      expect(text).toMatch(/tg3 .*% of \d+ \(weights fit in cache: no bound\)/); // tiny-gpt2 is 13 MB
+    if (cache !== null && ran!.decode.roofline.weightBytesPerStep < cache) {
+      expect(text).toMatch(
+        /tg3 @ d4 .*no bound \(weights [\d.]+ MiB, under the [\d.]+ MiB cache and the probe's 256\.0 MiB\)/,
+      ); // tiny-gpt2 is 13 MB
     }
     expect(text).toMatch(
       /faulty:layer-norm-eps-0\.1 on tiny-gpt2: REFUSED — failed conformance \(logits-vs-reference/,
     );
     expect(text).toMatch(/test:absent on tiny-gpt2: unavailable — its runtime is not installed; install it/);
-    expect(renderMarkdown(benchDocument(report))).toMatch(
-      /\| peak RSS \| of which baseline \| browser PSS \| GPU mem \|$/m,
-    );
-    expect(renderMarkdown(benchDocument(report))).toMatch(
-      /^\| model \| size \| params \| backend \| threads \| test \| t\/s \| roofline \|$/m,
-    );
+    const md = renderMarkdown(doc);
+    expect(md).toMatch(/\| peak RSS \| of which baseline \| KV cache \| browser PSS \| GPU mem \|$/m);
+    expect(md).toMatch(/^\| model \| size \| params \| backend \| threads \| test \| t\/s \|$/m);
 
-    const csv = renderCsv(benchDocument(report)).trim().split('\n');
-    expect(csv[0]).toBe('model,size (bytes),params,backend,threads,test,t/s,sd (t/s),roofline (%)');
-    expect(csv).toHaveLength(3); // header, pp4, tg3 of the one backend that ran
-    expect(csv[2]).toMatch(/^tiny-gpt2,\d+,\d+,ts:f32,1,tg3,[\d.]+,[\d.]+,[\d.]+$/);
+    const csv = renderCsvTable(benchCsvTable(report)).trim().split('\n');
+    expect(csv).toHaveLength(5); // header, pp and tg of the two points
+    expect(csv[4]).toMatch(/^tiny-gpt2,\d+,\d+,ts:f32,1,1,3,4,7,tg3 @ d7,[\d.]+,/);
   });
 });
 

@@ -7,17 +7,29 @@ import { strategyOf } from '../../harness/engine/decode/generation-config.ts';
 describe('bench settings from the command line', () => {
   it('defaults to a 16-token prompt, 64 new tokens, 5 repetitions after 1 warm-up, greedy, batch 1', () => {
     expect(benchSettings({})).toEqual({
-      promptTokens: 16,
+      promptTokens: [16],
+      depths: [0],
+      batches: [1],
       newTokens: 64,
       repetitions: 5,
       warmup: 1,
       threads: null,
-      batch: 1,
       strategy: 'greedy',
       numBeams: 1,
       sampling: null,
       eosIgnored: true,
       prompt: 'synthetic-ids',
+      noisyCv: 0.05,
+    });
+  });
+
+  it('takes comma-separated sweeps, in the order given', () => {
+    expect(
+      benchSettings({ 'prompt-tokens': '16,128,512', depth: '0,512,2048', batch: '1, 4,8' }),
+    ).toMatchObject({
+      promptTokens: [16, 128, 512],
+      depths: [0, 512, 2048],
+      batches: [1, 4, 8],
     });
   });
 
@@ -50,6 +62,24 @@ describe('bench settings from the command line', () => {
     ],
     ['fewer than 2 new tokens', { 'new-tokens': '1' }, /--new-tokens "1" must be a whole number from 2/],
     ['an empty prompt', { 'prompt-tokens': '0' }, /--prompt-tokens "0" must be a whole number from 1/],
+    ['a zero in a sweep', { 'prompt-tokens': '16,0' }, /--prompt-tokens "0" must be a whole number from 1/],
+    ['a negative depth', { depth: '0,-512' }, /--depth "-512" must be a whole number from 0/],
+    ['a zero batch', { batch: '0,4' }, /--batch "0" must be a whole number from 1/],
+    [
+      'a duplicate in a sweep',
+      { depth: '0,512,512' },
+      /--depth 0,512,512 lists 512 twice; give each value once/,
+    ],
+    [
+      'an empty sweep entry',
+      { batch: '1,,4' },
+      /--batch "1,,4" has an empty entry; give comma-separated whole numbers/,
+    ],
+    [
+      'a batch sweep with beams',
+      { strategy: 'beam', batch: '1,4' },
+      /--batch 4 runs batched greedy decoding/,
+    ],
     ['no repetitions', { repetitions: '0' }, /--repetitions "0" must be a whole number from 1/],
     ['negative warm-up', { warmup: '-1' }, /--warmup "-1" must be a whole number from 0/],
     ['zero threads', { threads: '0' }, /--threads "0" must be a whole number from 1/],

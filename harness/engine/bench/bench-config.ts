@@ -10,6 +10,12 @@ export const BENCH_SAMPLING = { temperature: 0.8, topK: 50, topP: 0.95, repetiti
 const BENCH_SEED = 42;
 
 /**
+ * A figure whose repetitions' coefficient of variation (sd / mean) is above 5% is labelled
+ * `noisy`: its spread is as large as the differences people look for (a 5% regression gate).
+ */
+export const NOISY_CV = 0.05;
+
+/**
  * The generation config a benchmark decodes with: exactly newTokens tokens (eos ignored, as
  * llama-bench does, so every repetition does the same work), the requested strategy, and otherwise
  * Hugging Face's defaults.

@@ -3,32 +3,48 @@ import type { MachineRecord } from '../../core/machine.ts';
 import type { OnnxDtype } from '../../core/model/onnx-variants.ts';
 import type { Summary } from '../../core/statistics.ts';
 import type { Strategy } from '../decode/generation-config.ts';
-import type { BandwidthProbe } from './bandwidth-probe.ts';
+import type { BandwidthRecord } from './bandwidth-probe.ts';
+import type { GpuMemory } from './gpu-memory.ts';
 import type { PeakScope } from './peak-memory.ts';
-import type { Roofline } from './roofline.ts';
+import type { RooflineRecord } from './roofline.ts';
 
-/** The JSON report of `decode-harness bench`; the tag changes when a field changes meaning. */
-export const BENCH_SCHEMA = 'decode-harness/bench@1';
+/**
+ * The JSON report of `decode-harness bench`; the tag changes when a field changes meaning.
+ * @2: sweeps (one result per model, backend and sweep point), median/quartiles/CV and `noisy` on
+ * every figure, the bandwidth probed between repetitions, the machine's load, KV-cache and GPU memory.
+ */
+export const BENCH_SCHEMA = 'decode-harness/bench@2';
 
 export interface BenchReport {
   readonly schema: typeof BENCH_SCHEMA;
   readonly createdAt: string;
+  /** With `load` sampled when the bench started and when it ended. */
   readonly machine: MachineRecord;
-  readonly bandwidth: BandwidthProbe;
+  /** Every bandwidth probe of the run (each row's roofline uses the probes around its own repetitions). */
+  readonly bandwidth: BandwidthRecord;
   readonly settings: BenchSettings;
-  /** One per (model, backend), in the order they ran. */
+  /**
+   * Per model and backend, in the order they ran: one result per sweep point when it ran, one
+   * result for the pair when it could not run (unavailable, refused, error).
+   */
   readonly results: readonly BenchResult[];
+  /** Things a reader must know before trusting the figures (a busy machine); also printed on stderr. */
+  readonly warnings: readonly string[];
 }
 
 /** What was asked for; what actually ran is in each result's `backend` (BackendInfo). */
 export interface BenchSettings {
-  readonly promptTokens: number;
+  /** --prompt-tokens: the sweep's prompt lengths. */
+  readonly promptTokens: readonly number[];
+  /** --depth: tokens already in the KV cache before the prompt (0: none). */
+  readonly depths: readonly number[];
+  /** --batch: rows decoded together. */
+  readonly batches: readonly number[];
   readonly newTokens: number;
   readonly repetitions: number;
   readonly warmup: number;
   /** --threads, or null for each backend's default. */
   readonly threads: number | null;
-  readonly batch: number;
   readonly strategy: Strategy;
   /** Beam search only; 1 otherwise. */
   readonly numBeams: number;
@@ -43,6 +59,21 @@ export interface BenchSettings {
   readonly eosIgnored: true;
   /** Prompts are synthetic token ids (see synthetic-prompt.ts), the same on every machine. */
   readonly prompt: 'synthetic-ids';
+  /** A figure whose coefficient of variation is above this (a fraction) is labelled `noisy`. */
+  readonly noisyCv: number;
+}
+
+/** One combination of the sweep. */
+export interface SweepPoint {
+  readonly promptTokens: number;
+  readonly depth: number;
+  readonly batch: number;
+  /**
+   * depth + promptTokens: what each row's prefill processes (the contract's prefill starts from
+   * an empty cache, so the depth is prefilled with the prompt) and what the KV cache holds when
+   * decoding starts.
+   */
+  readonly contextTokens: number;
 }
 
 /** The model as measured: identity (sha256 of its files) and the sizes the CSV and roofline use. */
@@ -68,8 +99,9 @@ export interface BenchRan {
   readonly backend: BackendInfo;
   /** Whether the conformance verdict came from the cache in .cache/conformance/. */
   readonly conformance: { readonly passed: true; readonly cached: boolean };
+  readonly point: SweepPoint;
   readonly prefill: ThroughputFigure;
-  readonly decode: ThroughputFigure & { readonly roofline: Roofline };
+  readonly decode: ThroughputFigure & { readonly roofline: RooflineRecord };
   /** Prefill plus choosing the first token, per repetition. */
   readonly timeToFirstTokenMs: Summary;
   /** Gaps between consecutive tokens (model step + choice), pooled over repetitions. */
@@ -83,13 +115,18 @@ export interface BenchRan {
   readonly tokenizeMs: Summary;
   readonly detokenizeMs: Summary;
   readonly memory: {
-    /** Peak resident memory of the process from just before the backend loaded (see peak-memory.ts). */
+    /**
+     * Peak resident memory of the process over this point's runs (see peak-memory.ts); the first
+     * point of a backend also covers loading it.
+     */
     readonly peakRssBytes: number;
     readonly peakRssScope: PeakScope;
-    /** Resident memory when that window opened: the harness's own share of the peak. */
+    /** Resident memory when that window opened: the harness's own share of the peak (plus, after the first point, the loaded backend). */
     readonly baselineRssBytes: number;
-    /** Device memory where the backend can tell; null where it cannot (CPU backends, SwiftShader). */
-    readonly gpuMemoryBytes: number | null;
+    /** The KV cache at the run's full context (depth + prompt + new tokens), every row and beam, in the backend's dtype. */
+    readonly kvCacheBytes: number;
+    /** Device memory where the provider can report it, and why not where it cannot. */
+    readonly gpu: GpuMemory;
     /**
      * Backends that run in a browser (chromium:*): the browser processes' PSS after the timed runs,
      * a snapshot (their peak is not observable from here); null for in-process backends.
@@ -98,11 +135,23 @@ export interface BenchRan {
   };
 }
 
-/** pp<N> or tg<N>: tokens per second over repetitions, model time only. */
+/** pp<N> or tg<N> @ d<C>: tokens per second over repetitions, model time only. */
 export interface ThroughputFigure {
-  /** llama-bench's name: pp16 = prefill of 16 tokens, tg64 = generating 64 tokens. */
+  /**
+   * llama-bench's name: pp528 = a prefill of 528 tokens into an empty cache; tg64 @ d528 =
+   * generating 64 tokens with 528 already in the cache (sweep.ts).
+   */
   readonly test: string;
+  /** Wall-clock tokens/s of each repetition. */
   readonly tokensPerSec: Summary;
+  /** tokensPerSec's coefficient of variation is above the run's noisyCv. */
+  readonly noisy: boolean;
+  /**
+   * The same tokens over the process CPU time the calls used, for single-threaded backends (one
+   * intra-op thread: the scheduler's time given to other processes is left out); null otherwise,
+   * where CPU time sums several threads.
+   */
+  readonly cpuTokensPerSec: Summary | null;
 }
 
 export interface LatencyPercentiles {

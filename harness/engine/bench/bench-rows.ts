@@ -1,19 +1,17 @@
 import type { BenchRan, BenchReport, BenchResult, ThroughputFigure } from './bench-record.ts';
 
-/** One throughput test of one backend on one model: a llama-bench row. */
+/** One throughput test of one backend on one model at one sweep point: a llama-bench row. */
 export interface ThroughputRow {
   readonly result: BenchRan;
-  /** The machine's largest cache (MachineRecord.lastLevelCacheBytes). */
-  readonly cacheBytes: number | null;
   readonly figure: ThroughputFigure;
   readonly kind: 'prefill' | 'decode';
 }
 
+/** Every ran result's pp row then its tg row, in the order they ran. */
 export function throughputRows(report: BenchReport): ThroughputRow[] {
-  const cacheBytes = report.machine.lastLevelCacheBytes;
   return ranResults(report).flatMap((result) => [
-    { result, cacheBytes, figure: result.prefill, kind: 'prefill' as const },
-    { result, cacheBytes, figure: result.decode, kind: 'decode' as const },
+    { result, figure: result.prefill, kind: 'prefill' as const },
+    { result, figure: result.decode, kind: 'decode' as const },
   ]);
 }
 

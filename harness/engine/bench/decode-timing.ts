@@ -23,6 +23,8 @@ export interface RepetitionTiming {
   readonly tokenGapsMs: readonly number[];
   /** Row 0's generated ids, for timing detokenisation. */
   readonly tokenIds: readonly number[];
+  /** Process CPU time inside the prefill call (the CPU-time twin of prefillMs). */
+  readonly prefillCpuMs: number;
   /** Process CPU time inside each step call (the CPU-time twin of stepMs). */
   readonly stepCpuMs: readonly number[];
   /** Process CPU time from the first token known to the last (the twin of the summed tokenGapsMs). */
@@ -51,6 +53,7 @@ export async function timeDecode(
     timeToFirstTokenMs: known[0]! - start,
     tokenGapsMs: known.slice(1).map((t, i) => t - known[i]!),
     tokenIds: result.sequences[0]!.tokenIds,
+    prefillCpuMs: timed.prefillCpuMs,
     stepCpuMs: [...timed.stepCpuMs],
     decodeCpuMs: endCpu - (timed.stepStartCpuMs[0] ?? endCpu),
   };
@@ -67,8 +70,10 @@ export async function timeBatchedGreedy(
   newTokens: number,
 ): Promise<RepetitionTiming> {
   const start = performance.now();
+  const startCpu = cpuMs();
   let logits = await source.prefill(prompts);
   const prefillMs = performance.now() - start;
+  const prefillCpuMs = cpuMs() - startCpu;
   const stepMs: number[] = [];
   const stepCpuMs: number[] = [];
   const known: number[] = [];
@@ -99,6 +104,7 @@ export async function timeBatchedGreedy(
     timeToFirstTokenMs: known[0]! - start,
     tokenGapsMs: known.slice(1).map((t, i) => t - known[i]!),
     tokenIds,
+    prefillCpuMs,
     stepCpuMs,
     decodeCpuMs: cpuMs() - firstCpu,
   };

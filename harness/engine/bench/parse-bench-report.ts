@@ -5,7 +5,14 @@ import { assertRegularFile } from '../../core/regular-file.ts';
 import { BENCH_SCHEMA, type BenchReport } from './bench-record.ts';
 
 const finite = v.pipe(v.number(), v.finite());
-const summary = v.looseObject({ mean: finite, sd: finite, samples: v.array(finite) });
+const summary = v.looseObject({
+  mean: finite,
+  sd: finite,
+  median: finite,
+  cv: finite,
+  samples: v.pipe(v.array(finite), v.minLength(1)),
+});
+const figure = v.looseObject({ test: v.string(), tokensPerSec: summary, noisy: v.boolean() });
 const model = v.looseObject({ name: v.string(), sha256: v.string() });
 
 /**
@@ -21,10 +28,12 @@ const reportSchema = v.looseObject({
     gitCommit: v.nullable(v.string()),
   }),
   settings: v.looseObject({
-    promptTokens: v.number(),
+    promptTokens: v.array(v.number()),
+    depths: v.array(v.number()),
+    batches: v.array(v.number()),
     newTokens: v.number(),
-    batch: v.number(),
     strategy: v.string(),
+    numBeams: v.number(),
   }),
   results: v.array(
     v.variant('status', [
@@ -32,8 +41,9 @@ const reportSchema = v.looseObject({
         status: v.literal('ran'),
         model,
         backend: v.looseObject({ id: v.string(), threads: v.number() }),
-        prefill: v.looseObject({ test: v.string(), tokensPerSec: summary }),
-        decode: v.looseObject({ test: v.string(), tokensPerSec: summary }),
+        point: v.looseObject({ batch: v.number(), contextTokens: v.number() }),
+        prefill: figure,
+        decode: figure,
         timeToFirstTokenMs: summary,
         interTokenMs: v.looseObject({ p50: finite, p99: finite }),
         choiceMsPerStep: summary,

@@ -8,7 +8,8 @@ import type { Logits, LogitsSource, PrefillOptions } from '../../core/backend/co
  * reorder (and a beam's tokens are only final at the end: its token times are step times).
  * It also notes the process CPU time around each step (cpuMs): on a shared machine the scheduler
  * stretches wall-clock times at random, while the CPU time a single-threaded decode uses barely
- * moves. Costs one performance.now() and two process.cpuUsage() calls (~1 µs) per step.
+ * moves (and around the prefill, prefillCpuMs). Costs one performance.now() and two
+ * process.cpuUsage() calls (~1 µs) per step.
  */
 export class TimedSource implements LogitsSource {
   /** performance.now() at the start of each step since the last prefill. */
@@ -17,6 +18,8 @@ export class TimedSource implements LogitsSource {
   readonly stepStartCpuMs: number[] = [];
   /** CPU milliseconds the process spent during each step call. */
   readonly stepCpuMs: number[] = [];
+  /** CPU milliseconds the process spent during the last prefill call. */
+  prefillCpuMs = 0;
 
   constructor(private readonly inner: LogitsSource) {}
 
@@ -30,11 +33,14 @@ export class TimedSource implements LogitsSource {
     return this.inner.maxPositions;
   }
 
-  prefill(rows: readonly (readonly number[])[], options?: PrefillOptions): Promise<Logits> {
+  async prefill(rows: readonly (readonly number[])[], options?: PrefillOptions): Promise<Logits> {
     this.stepStarts.length = 0;
     this.stepStartCpuMs.length = 0;
     this.stepCpuMs.length = 0;
-    return this.inner.prefill(rows, options);
+    const cpu0 = cpuMs();
+    const logits = await this.inner.prefill(rows, options);
+    this.prefillCpuMs = cpuMs() - cpu0;
+    return logits;
   }
 
   async step(tokens: readonly number[]): Promise<Logits> {

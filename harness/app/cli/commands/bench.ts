@@ -3,20 +3,21 @@ import { UsageError } from '../../../core/errors.ts';
 import { writeFilesAtomic } from '../../../core/io/atomic-write.ts';
 import { checkOutputDir } from '../../../core/io/output-paths.ts';
 import { projectPath } from '../../../core/project-root.ts';
-import { BENCH_SAMPLING } from '../../../engine/bench/bench-config.ts';
+import { BENCH_SAMPLING, NOISY_CV } from '../../../engine/bench/bench-config.ts';
 import type { BenchSettings } from '../../../engine/bench/bench-record.ts';
 import { stderrProgress } from '../../../engine/bench/progress.ts';
 import { runBench } from '../../../engine/bench/run-bench.ts';
 import { parseStrategy, type Strategy } from '../../../engine/decode/generation-config.ts';
 import { SHAPE_MODEL_NAMES } from '../../../engine/model-gen/shape-models.ts';
 import { backendFactory, referenceFactory, resolveBackendIds } from '../../registry.ts';
-import { benchDocument } from '../../report/bench-document.ts';
-import { renderCsv } from '../../report/render-csv.ts';
+import { benchCsvTable, benchDocument } from '../../report/bench-document.ts';
+import { renderCsvTable } from '../../report/render-csv.ts';
 import { renderHtml } from '../../report/render-html.ts';
 import { renderMarkdown } from '../../report/render-markdown.ts';
 import { renderText } from '../../report/render-text.ts';
 import { COMMON_OPTIONS, intOption, parseCommandArgs } from '../args.ts';
 import { GRAPH_OPTIONS, GRAPH_OPTIONS_HELP, graphChoice } from '../graph-options.ts';
+import { intListOption } from '../int-list-option.ts';
 import { runBenchCompare } from './bench-compare.ts';
 import { runBenchMicro } from './bench-micro.ts';
 import { runBenchTargets } from './bench-targets.ts';
@@ -24,23 +25,31 @@ import { runBenchTargets } from './bench-targets.ts';
 const REPORTS_DIR = projectPath('reports');
 
 const HELP = `decode-harness bench [--model M[,M…]] [--dtype D | --onnx FILE] [--backends ID,ID|all (ort-node:cpu)] [bench options] [--out DIR] [--json|--md|--csv]
-decode-harness bench compare A.json B.json [--fail-if-slower PCT] [--json]
+decode-harness bench compare A.json B.json [C.json …] [--fail-if-slower PCT] [--json] [--out DIR]
 decode-harness bench micro      tinybench micro-benchmarks: ts:f32 kernels vs naive twins, processor chain
 decode-harness bench targets    the performance targets table (what \`npm run bench\` prints)
 
-Throughput per backend and model: prefill (pp<N>) and decode (tg<N>) tokens/s, mean ± sd over
-repetitions with raw samples kept; time to first token; inter-token latency p50/p90/p99; token
-choice, tokenisation and detokenisation timed apart from the model; peak RSS; each decode figure
-as a percentage of the memory-bandwidth roofline. A backend must pass the conformance suite on the
-model first (cached per backend and model sha256 in .cache/conformance/); one that fails is reported
-as refused, with the failing checks.
+Throughput per backend, model and sweep point: prefill (pp<C>, C = depth + prompt tokens) and
+decode (tg<N> @ d<C>) tokens/s, each as the median with quartiles, min/max, mean ± sd and coefficient of variation over
+repetitions (raw samples kept), labelled noisy above ${100 * NOISY_CV}% CV; process CPU time beside wall
+time for single-threaded backends; time to first token; inter-token latency p50/p90/p99; token
+choice, tokenisation and detokenisation timed apart from the model; peak RSS, KV-cache bytes and
+GPU memory where it can be known; each decode figure against the memory-bandwidth roofline,
+probed before and after every repetition. A backend must pass the conformance suite on the model
+first (cached per backend and model sha256 in .cache/conformance/); one that fails is reported as
+refused, with the failing checks.
   --model          shape models (${SHAPE_MODEL_NAMES.join(', ')}: built into .cache/models/ on
                    first use), embedded names (tiny-gpt2) or model dirs; comma-separated (default tiny-gpt2)
   --backends       comma-separated ids, or all: every available one (default ort-node:cpu, as for
                    generate; all includes chromium:webgpu, which on SwiftShader takes ~1 s a token)
-  --prompt-tokens N  synthetic prompt length (16)      --new-tokens N   tokens to generate, ≥ 2 (64)
-  --repetitions N    timed runs (5)                    --warmup N       untimed runs first (1)
-  --threads N        intra-op threads (backend default) --batch N       rows, greedy only (1)
+  sweeps (comma-separated lists; one result row per combination):
+  --prompt-tokens N,…  synthetic prompt lengths (16)
+  --depth D,…          tokens already in the KV cache, as llama-bench's -d (0); prefilled with the
+                       prompt, so a point's tests are pp<D+N> and tg<M> @ d<D+N>
+  --batch B,…          rows decoded together, greedy only (1); refused up front when the estimated
+                       memory (weights + KV cache + prefill logits) exceeds what is available
+  --new-tokens N     tokens to generate, ≥ 2 (64)      --repetitions N  timed runs (5)
+  --warmup N         untimed runs first (1)            --threads N      intra-op threads (backend default)
   --strategy greedy|sample|beam (greedy); sample = temperature ${BENCH_SAMPLING.temperature}, top-k ${BENCH_SAMPLING.topK}, top-p ${BENCH_SAMPLING.topP},
                    repetition penalty ${BENCH_SAMPLING.repetitionPenalty}, seed 42     --num-beams N   beam width (4)
   --recheck        run the conformance suite even when a cached pass exists
@@ -65,6 +74,7 @@ export async function runBenchCommand(argv: readonly string[]): Promise<number> 
     model: { type: 'string', default: 'tiny-gpt2' },
     backends: { type: 'string', default: 'ort-node:cpu' },
     'prompt-tokens': { type: 'string' },
+    depth: { type: 'string' },
     'new-tokens': { type: 'string' },
     repetitions: { type: 'string' },
     warmup: { type: 'string' },
@@ -104,11 +114,12 @@ export async function runBenchCommand(argv: readonly string[]): Promise<number> 
     },
     stderrProgress(),
   );
+  for (const warning of report.warnings) process.stderr.write(`warning: ${warning}\n`);
   const doc = benchDocument(report);
   const files = {
     'bench.json': `${JSON.stringify(report, null, 2)}\n`,
     'bench.md': renderMarkdown(doc),
-    'bench.csv': renderCsv(doc),
+    'bench.csv': renderCsvTable(benchCsvTable(report)),
     'bench.html': renderHtml(doc),
   };
   writeFilesAtomic(out, files);
@@ -123,6 +134,7 @@ export async function runBenchCommand(argv: readonly string[]): Promise<number> 
 /** Validate the numeric and strategy options; every message names the value and the fix. */
 export function benchSettings(values: {
   'prompt-tokens'?: string;
+  depth?: string;
   'new-tokens'?: string;
   repetitions?: string;
   warmup?: string;
@@ -133,24 +145,28 @@ export function benchSettings(values: {
 }): BenchSettings {
   const strategy = strategyOption(values.strategy, values['num-beams']);
   const numBeams = strategy === 'beam' ? intOption('num-beams', values['num-beams'], 4, 2, 64) : 1;
-  const batch = intOption('batch', values.batch, 1, 1, 256);
-  if (batch > 1 && strategy !== 'greedy') {
+  // No fixed cap on batch or lengths: each model's context and the memory estimate bound them (run-bench.ts).
+  const batches = intListOption('batch', values.batch, [1], 1, 1_000_000);
+  const batch = batches.find((b) => b > 1);
+  if (batch !== undefined && strategy !== 'greedy') {
     throw new UsageError(
       `--batch ${batch} runs batched greedy decoding; --strategy ${strategy} decodes one prompt — drop --batch or use --strategy greedy`,
     );
   }
   return {
-    promptTokens: intOption('prompt-tokens', values['prompt-tokens'], 16, 1, 1_000_000),
+    promptTokens: intListOption('prompt-tokens', values['prompt-tokens'], [16], 1, 1_000_000),
+    depths: intListOption('depth', values.depth, [0], 0, 1_000_000),
+    batches,
     newTokens: intOption('new-tokens', values['new-tokens'], 64, 2, 1_000_000),
     repetitions: intOption('repetitions', values.repetitions, 5, 1, 10_000),
     warmup: intOption('warmup', values.warmup, 1, 0, 10_000),
     threads: values.threads === undefined ? null : intOption('threads', values.threads, 1, 1, 1024),
-    batch,
     strategy,
     numBeams,
     sampling: strategy === 'sample' ? { ...BENCH_SAMPLING } : null,
     eosIgnored: true,
     prompt: 'synthetic-ids',
+    noisyCv: NOISY_CV,
   };
 }
 
