@@ -136,6 +136,18 @@ const CASES: Case[] = [
     args: ['bench', '--batch', '2', '--strategy', 'beam', '--out', '$S/out'],
   },
   { name: 'bench: two stdout formats', args: ['bench', '--json', '--md', '--out', '$S/out'] },
+  { name: 'bench: depth twice', args: ['bench', '--depth', '0,512,512', '--out', '$S/out'] },
+  { name: 'bench: batch zero', args: ['bench', '--batch', '1,0', '--out', '$S/out'] },
+  { name: 'bench: negative prompt', args: ['bench', '--prompt-tokens', '16,-4', '--out', '$S/out'] },
+  { name: 'bench: depth beyond context', args: ['bench', '--depth', '250', '--out', '$S/out'] },
+  {
+    name: 'bench: one context twice',
+    args: ['bench', '--prompt-tokens', '16,48', '--depth', '0,32', '--out', '$S/out'],
+  },
+  {
+    name: 'bench: batch beyond memory',
+    args: ['bench', '--batch', '100000', '--prompt-tokens', '180', '--out', '$S/out'],
+  },
   { name: 'bench compare: one report', args: ['bench', 'compare', '$S/a.json'] },
   {
     name: 'bench compare: threshold ten',

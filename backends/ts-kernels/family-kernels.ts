@@ -2,6 +2,9 @@ import type { LogitsSource } from '../../harness/core/backend/contract.ts';
 import type { FamilyName } from '../../harness/core/model/families/model-family.ts';
 import type { FamilyConfigs } from '../../harness/core/model/model-config.ts';
 import type { TensorMap } from '../../harness/core/model/tensor.ts';
+import { Gemma2F32 } from './gemma2-f32.ts';
+import { Gemma2F64 } from './gemma2-f64.ts';
+import { gemma2Weights } from './gemma2-weights.ts';
 import { Gpt2F32 } from './gpt2-f32.ts';
 import { Gpt2F64 } from './gpt2-f64.ts';
 import { gpt2Weights } from './gpt2-weights.ts';
@@ -24,5 +27,9 @@ export const FAMILY_KERNELS: { readonly [N in FamilyName]: FamilyKernels<FamilyC
   llama: {
     f64: (tensors, config, file) => new LlamaF64(llamaWeights(tensors, config, Float64Array, file)),
     f32: (tensors, config, file) => new LlamaF32(llamaWeights(tensors, config, Float32Array, file)),
+  },
+  gemma2: {
+    f64: (tensors, config, file) => new Gemma2F64(gemma2Weights(tensors, config, Float64Array, file)),
+    f32: (tensors, config, file) => new Gemma2F32(gemma2Weights(tensors, config, Float32Array, file)),
   },
 };

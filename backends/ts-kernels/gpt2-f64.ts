@@ -44,7 +44,9 @@ export class Gpt2F64 extends TokenByTokenF64 {
       cache.keys.push(qkv.slice(C, 2 * C));
       cache.values.push(qkv.slice(2 * C, 3 * C));
       this.#afterCacheAppend?.(cache);
-      attention(heads, qkv.subarray(0, C), cache.keys, cache.values, H, H);
+      const probs = this.onAttentionProbs && new Float64Array(H * cache.keys.length); // [heads, keys]
+      attention(heads, qkv.subarray(0, C), cache.keys, cache.values, H, H, probs);
+      if (probs) this.onAttentionProbs?.(l, position, probs);
       matmul(a, heads, layer.attnProjWeight, layer.attnProjBias, 1, C, C);
       add(x, a);
 

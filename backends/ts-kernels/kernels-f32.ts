@@ -1,3 +1,5 @@
+import type { AttentionOptions } from './kernels-f64.ts';
+
 /**
  * Fast float32 kernels for `ts:f32`. Storage is float32; every sum accumulates in a JS number, i.e.
  * in float64, and is rounded to float32 once when stored. Nothing here allocates: callers pass
@@ -120,8 +122,10 @@ export function add(x: Float32Array, y: Float32Array, length: number): void {
 
 /**
  * Causal self-attention for one query over the first `count` cached positions (the query's own
- * included). Only real tokens are cached, so all `count` are attended. Grouped-query attention when
- * nKvHead < nHead: query head h reads key/value head floor(h / (nHead / nKvHead)).
+ * included, last). Only real tokens are cached, so all `count` are attended, or with
+ * `options.window` the last `window` of them. Grouped-query attention when nKvHead < nHead: query
+ * head h reads key/value head floor(h / (nHead / nKvHead)). Scale and soft cap as kernels-f64's
+ * AttentionOptions say.
  *
  * q, out: [nHead · headDim]. keys, values: [capacity, nKvHead · headDim] (a row's cache for one layer).
  * scores: scratch of at least `count` (float64: softmax weights are never rounded to float32).
@@ -135,29 +139,33 @@ export function attention(
   nHead: number,
   nKvHead: number,
   scores: Float64Array,
+  options: AttentionOptions = {},
 ): void {
   const headDim = q.length / nHead;
   const kvWidth = nKvHead * headDim; // cache row stride
   const group = nHead / nKvHead;
-  const scale = 1 / Math.sqrt(headDim);
+  const scale = options.scale ?? 1 / Math.sqrt(headDim);
+  const cap = options.softcap ?? null;
+  const first = options.window == null ? 0 : Math.max(0, count - options.window); // first attended
   for (let h = 0; h < nHead; h++) {
     const start = h * headDim;
     const kvStart = Math.floor(h / group) * headDim;
     let max = Number.NEGATIVE_INFINITY;
-    for (let t = 0; t < count; t++) {
-      const score = dot(q, start, keys, t * kvWidth + kvStart, headDim) * scale;
+    for (let t = first; t < count; t++) {
+      const scaled = dot(q, start, keys, t * kvWidth + kvStart, headDim) * scale;
+      const score = cap === null ? scaled : cap * Math.tanh(scaled / cap);
       scores[t] = score;
       if (score > max) max = score;
     }
     let sum = 0;
-    for (let t = 0; t < count; t++) {
+    for (let t = first; t < count; t++) {
       const e = Math.exp(scores[t]! - max);
       scores[t] = e;
       sum += e;
     }
     for (let d = 0; d < headDim; d++) {
       let acc = 0;
-      for (let t = 0; t < count; t++) acc += scores[t]! * values[t * kvWidth + kvStart + d]!;
+      for (let t = first; t < count; t++) acc += scores[t]! * values[t * kvWidth + kvStart + d]!;
       out[start + d] = acc / sum;
     }
   }
@@ -232,4 +240,17 @@ export function swiglu(gate: Float32Array, up: Float32Array, length: number): vo
     const g = gate[i]!;
     gate[i] = (g / (1 + Math.exp(-g))) * up[i]!;
   }
+}
+
+/** GeGLU in place over the first `length` elements: gate ← gelu_tanh(gate) · up (one rounding). */
+export function geglu(gate: Float32Array, up: Float32Array, length: number): void {
+  for (let i = 0; i < length; i++) {
+    const v = gate[i]!;
+    gate[i] = 0.5 * v * (1 + Math.tanh(GELU_K * (v + 0.044715 * v * v * v))) * up[i]!;
+  }
+}
+
+/** Soft-capping in place over x[0, length): x ← cap · tanh(x / cap). */
+export function softcap(x: Float32Array, length: number, cap: number): void {
+  for (let i = 0; i < length; i++) x[i] = cap * Math.tanh(x[i]! / cap);
 }

@@ -95,9 +95,25 @@ export function softmax(x: Float64Array): void {
 }
 
 /**
+ * How a family scores keys (GPT-2 and Llama: the defaults). Gemma-2 scales by
+ * query_pre_attn_scalar^-0.5, soft-caps every score as cap · tanh(score / cap) before masking, and
+ * on its sliding layers lets a query see only the `window` latest positions (its own included).
+ */
+export interface AttentionOptions {
+  /** Multiplies q · k; default 1 / √headDim. */
+  readonly scale?: number;
+  /** Soft cap of the scaled scores; null or absent: none. */
+  readonly softcap?: number | null;
+  /** Positions attended, the query's own included; null or absent: all. */
+  readonly window?: number | null;
+}
+
+/**
  * Causal self-attention for one query over the keys and values seen so far (the query's own
- * included). Only real tokens are ever cached, so every cached position is attended: the causal
- * and padding masks are the cache's extent.
+ * included, last). Only real tokens are ever cached, so every cached position is attended (the
+ * causal and padding masks are the cache's extent), or with `options.window` the last `window` of
+ * them: a key at position j is visible from the query at position i when i − j < window (the
+ * others get probability 0).
  *
  * Grouped-query attention when nKvHead < nHead: query head h reads key/value head
  * floor(h / (nHead / nKvHead)), as HF's repeat_kv lays them out. nKvHead = nHead is plain
@@ -105,6 +121,7 @@ export function softmax(x: Float64Array): void {
  *
  * q, out: [nHead · headDim], head h at [h·headDim, (h+1)·headDim).
  * keys, values: [positions] of [nKvHead · headDim].
+ * probs (optional): [nHead, positions], receives each head's attention probabilities.
  */
 export function attention(
   out: Float64Array,
@@ -113,10 +130,14 @@ export function attention(
   values: readonly Float64Array[],
   nHead: number,
   nKvHead: number,
+  probs?: Float64Array,
+  options: AttentionOptions = {},
 ): void {
   const headDim = q.length / nHead;
   const group = nHead / nKvHead; // query heads per key/value head
-  const scale = 1 / Math.sqrt(headDim);
+  const scale = options.scale ?? 1 / Math.sqrt(headDim);
+  const cap = options.softcap ?? null;
+  const first = options.window == null ? 0 : keys.length - options.window; // first visible position
   const weights = new Float64Array(keys.length); // [positions]
   for (let h = 0; h < nHead; h++) {
     const qStart = h * headDim;
@@ -124,9 +145,12 @@ export function attention(
     keys.forEach((k, t) => {
       let dot = 0;
       for (let d = 0; d < headDim; d++) dot += q[qStart + d]! * k[kvStart + d]!;
-      weights[t] = dot * scale;
+      const score = dot * scale;
+      const capped = cap === null ? score : cap * Math.tanh(score / cap);
+      weights[t] = t < first ? Number.NEGATIVE_INFINITY : capped;
     });
     softmax(weights);
+    probs?.set(weights, h * keys.length);
     for (let d = 0; d < headDim; d++) {
       let sum = 0;
       values.forEach((v, t) => {
@@ -181,6 +205,20 @@ export function swiglu(gate: Float64Array, up: Float64Array): void {
     const g = gate[i]!;
     gate[i] = (g / (1 + Math.exp(-g))) * up[i]!;
   }
+}
+
+/**
+ * GeGLU (Gemma-2's MLP activation) in place: gate ← gelu_tanh(gate) · up. HF's gelu_pytorch_tanh
+ * is PyTorch's gelu(approximate="tanh"), the same function as GPT-2's gelu_new.
+ */
+export function geglu(gate: Float64Array, up: Float64Array): void {
+  geluNew(gate);
+  for (let i = 0; i < gate.length; i++) gate[i] = gate[i]! * up[i]!;
+}
+
+/** Soft-capping in place (Gemma-2's final logits): x ← cap · tanh(x / cap). */
+export function softcap(x: Float64Array, cap: number): void {
+  for (let i = 0; i < x.length; i++) x[i] = cap * Math.tanh(x[i]! / cap);
 }
 
 /** x += y elementwise (the residual connection). */

@@ -1,3 +1,4 @@
+import type { AttentionObserver, ObservesAttention } from '../../harness/core/backend/attention-observer.ts';
 import { checkPrefillRows, checkReorder, checkStepTokens } from '../../harness/core/backend/batch-checks.ts';
 import type { Logits, LogitsSource, PrefillOptions } from '../../harness/core/backend/contract.ts';
 import { tsKernelsInfo } from './backend-info.ts';
@@ -28,9 +29,14 @@ export interface RowF64 {
  * keys and values to the row's cache; causal attention is then simply "attend to everything
  * cached". A family supplies `forward` (one token through the blocks) and `head` (the LM head).
  */
-export abstract class TokenByTokenF64 implements LogitsSource {
+export abstract class TokenByTokenF64 implements LogitsSource, ObservesAttention {
   readonly info = tsKernelsInfo(F64_ID, 'float64');
   #rows: RowF64[] = [];
+  /**
+   * Set only by the attention view (decoding never sets it): `forward` hands it each layer's
+   * attention probabilities [heads, keys] of the token it runs.
+   */
+  protected onAttentionProbs: AttentionObserver | undefined;
 
   constructor(
     readonly vocabSize: number,
@@ -95,6 +101,10 @@ export abstract class TokenByTokenF64 implements LogitsSource {
 
   reset(): void {
     this.#rows = [];
+  }
+
+  observeAttention(observer: AttentionObserver | undefined): void {
+    this.onAttentionProbs = observer;
   }
 
   /** Nothing native to release; drops the cache. */

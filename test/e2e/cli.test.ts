@@ -65,7 +65,7 @@ describe('decode-harness CLI', () => {
       '4',
     ]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain('[The][ quick][ brown]');
+    expect(run.stdout).toContain('[The][␣quick][␣brown]');
     expect(run.stdout).toMatch(/rank\s+id\s+token\s+prob\s+cum\.prob\s+logprob/);
     expect(run.stdout).toContain('step 3:');
     expect(run.stdout).toMatch(/total logprob -?\d+\.\d+ nats over 3 tokens/);

@@ -19,6 +19,7 @@ import { fileLabel, resolveGenerationConfig } from '../../harness/engine/decode/
 import { loadCaseList } from '../../harness/engine/golden/case-list.ts';
 import { DEFAULT_CASE_LIST, defaultGoldenDir } from '../../harness/engine/golden/golden-dir.ts';
 import { parseGolden } from '../../harness/engine/golden/parse-golden.ts';
+import { readChatMessages } from '../../harness/engine/model/chat-messages.ts';
 import { embeddedModelDir } from '../../harness/engine/model-gen/embedded-models.ts';
 import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 
@@ -226,6 +227,37 @@ describe('fuzz: prompt files', () => {
           expect(typeof prompt).toBe('string');
           expect(prompt.length).toBeGreaterThan(0);
           if (name === 'p.txt') expect(prompt).not.toMatch(/\n/);
+        }
+      }),
+      options,
+    );
+  });
+});
+
+describe('fuzz: --chat files', () => {
+  it('any text as a --chat file: a list of {role, content} messages or a clean refusal, nothing written', () => {
+    const message = fc.oneof(
+      fc.record({ role: fc.constantFrom('user', 'assistant', 'system', ''), content: fc.string() }),
+      fc.dictionary(fc.constantFrom('role', 'content', 'name'), fc.jsonValue({ maxDepth: 1 })),
+      fc.jsonValue({ maxDepth: 1 }),
+    );
+    const text = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 120 }),
+      fc.array(message, { maxLength: 4 }).map((a) => JSON.stringify(a)),
+      fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v)),
+    );
+    const path = join(scratch, 'chat.json');
+    fc.assert(
+      fc.property(text, (content) => {
+        writeFileSync(path, content);
+        const before = readdirSync(scratch).sort();
+        const result = outcome(() => readChatMessages(path));
+        expect(readdirSync(scratch).sort()).toEqual(before);
+        if (!result.ok) return;
+        expect(result.value.length).toBeGreaterThan(0);
+        for (const m of result.value) {
+          expect(typeof m.role === 'string' && m.role.length > 0).toBe(true);
+          expect(typeof m.content).toBe('string');
         }
       }),
       options,

@@ -1,7 +1,9 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AutoTokenizer } from '@huggingface/transformers';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseGemma2Config } from '../../harness/core/model/families/gemma2.ts';
 import { parseGpt2Config } from '../../harness/core/model/families/gpt2.ts';
 import { parseLlamaConfig } from '../../harness/core/model/families/llama.ts';
 import { checkWeightsMatchConfig } from '../../harness/core/model/parameter-layout.ts';
@@ -103,6 +105,42 @@ describe.each([
         ? { dtype: 'fp32', use_external_data_format: { 'model.onnx': 2 } }
         : { dtype: 'fp32' },
     );
+  });
+});
+
+describe('embedded tiny-gemma2', () => {
+  it('regenerates bit-identically, matches its manifest, and parses as the Gemma-2 it was written from', async () => {
+    const files = buildEmbeddedModelFiles('tiny-gemma2');
+    expect([...files.keys()].sort()).toEqual([...MODEL_FILES].sort());
+    expect(manifestFromFiles('tiny-gemma2', files).files).toEqual((await readManifest('tiny-gemma2')).files);
+    const text = (file: string) => JSON.parse(new TextDecoder().decode(files.get(file)));
+    const config = parseGemma2Config(text('config.json'), 'config.json');
+    expect(config).toMatchObject({ hidden_size: 48, sliding_window: 8, query_pre_attn_scalar: 12 });
+    expect(config.layer_types).toEqual(['sliding_attention', 'full_attention']);
+    // Instruction-tuned Gemma stops at <end_of_turn> as at its eos.
+    expect(text('generation_config.json').eos_token_id).toEqual([50256, 50258]);
+  });
+
+  it("carries Gemma's turn markers as single special tokens and its chat template", async () => {
+    const tokenizer = await AutoTokenizer.from_pretrained(await ensureEmbeddedModel('tiny-gemma2'), {
+      local_files_only: true,
+    });
+    const chat = [
+      { role: 'user', content: 'Hi ' },
+      { role: 'assistant', content: 'Hello' },
+      { role: 'user', content: 'Bye' },
+    ];
+    const document = tokenizer.apply_chat_template(chat, { tokenize: false, add_generation_prompt: true });
+    expect(document).toBe(
+      '<|endoftext|><start_of_turn>user\nHi<end_of_turn>\n<start_of_turn>model\nHello<end_of_turn>\n' +
+        '<start_of_turn>user\nBye<end_of_turn>\n<start_of_turn>model\n',
+    );
+    expect(tokenizer.encode('<start_of_turn>user\n<end_of_turn>', { add_special_tokens: false })).toEqual([
+      50257, 7220, 198, 50258,
+    ]);
+    expect(() =>
+      tokenizer.apply_chat_template([{ role: 'system', content: 'x' }], { tokenize: false }),
+    ).toThrow(/System role not supported/);
   });
 });
 

@@ -19,6 +19,7 @@ const tokenizer: Tokenizer = {
   encode: () => [...PROMPT],
   decode: (ids) => ids.join(' '),
   tokenText: (id) => String(id),
+  partialBytes: () => null,
 };
 const identity = { name: 'scripted', sha256: '0'.repeat(64), files: {} };
 

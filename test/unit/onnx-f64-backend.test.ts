@@ -46,12 +46,14 @@ describe('onnx:f64, the graph in float64', () => {
    * Two float64 implementations, one from the model's math (ts:f64, model.safetensors) and one from
    * the graph. They part only where the graph stores a constant rounded to its float type: gelu's
    * √(2/π) and 0.044715 and LayerNormalization's epsilon (a float32 attribute) in GPT-2, RoPE's
-   * cos/sin tables in Llama, all of them in float16 in the fp16 graph. Measured max |Δlogit|:
-   * 7.5e-8 (tiny-gpt2), 2.5e-6 (tiny-llama), 1.5e-4 (tiny-gpt2-fp16).
+   * cos/sin tables in Llama, those and √hidden_size and query_pre_attn_scalar^-0.5 in Gemma-2, all
+   * of them in float16 in the fp16 graph. Measured max |Δlogit|: 7.5e-8 (tiny-gpt2), 2.5e-6
+   * (tiny-llama), 1.6e-6 (tiny-gemma2), 1.5e-4 (tiny-gpt2-fp16).
    */
   it.each([
     ['tiny-gpt2', 1e-6],
     ['tiny-llama', 1e-5],
+    ['tiny-gemma2', 1e-5],
     ['tiny-gpt2-fp16', 1e-3],
   ])('%s: agrees with ts:f64 to the rounding of the graph’s own constants (≤ %s)', async (name, bound) => {
     const diff = await agreement(await loadModelDir(name), 'ts:f64');

@@ -13,14 +13,19 @@ import {
   type LogitsSource,
   lastPositionLogits,
 } from '../../harness/core/backend/contract.ts';
-import { headDim, type ModelConfig, numKvHeads, numLayers } from '../../harness/core/model/model-config.ts';
+import {
+  familyNameOf,
+  headDim,
+  type ModelConfig,
+  numKvHeads,
+  numLayers,
+} from '../../harness/core/model/model-config.ts';
 import type { ModelDir } from '../../harness/core/model/model-dir.ts';
 import { readSafetensors } from '../../harness/core/model/safetensors.ts';
 import type { OnnxWeight } from '../../harness/core/onnx/onnx-decoder-io.ts';
 import type { FloatType } from '../../harness/core/onnx/onnx-graph.ts';
 import { maxAbsDiff } from '../../harness/engine/conformance/tolerances.ts';
-import { buildGpt2Onnx } from '../../harness/engine/model-gen/gpt2-onnx.ts';
-import { buildLlamaOnnx } from '../../harness/engine/model-gen/llama-onnx.ts';
+import { FAMILY_WRITERS, type FamilyWriter } from '../../harness/engine/model-gen/family-writers.ts';
 import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 
 const { onnx } = onnxProto;
@@ -52,9 +57,9 @@ function safetensorsWeights(path: string): Map<string, OnnxWeight> {
 
 /** The model's graph as the project's writer builds it, in `float`. */
 function buildGraph(config: ModelConfig, weights: Map<string, OnnxWeight>, float: FloatType): Uint8Array {
-  return config.model_type === 'gpt2'
-    ? buildGpt2Onnx(config, weights, { float })
-    : buildLlamaOnnx(config, weights, { float });
+  // The family's writer takes the config of that family, which model_type chose.
+  const writer = FAMILY_WRITERS[familyNameOf(config)] as FamilyWriter<ModelConfig, unknown>;
+  return writer.onnxGraph(config, weights, float);
 }
 
 /**
@@ -178,7 +183,7 @@ function tsF64(model: ModelDir): Promise<Logits[]> {
   return logits;
 }
 
-const MODELS = ['tiny-gpt2', 'tiny-llama'];
+const MODELS = ['tiny-gpt2', 'tiny-llama', 'tiny-gemma2'];
 
 describe('the model writers’ float64 graph on the float64 interpreter', () => {
   /**
@@ -188,7 +193,8 @@ describe('the model writers’ float64 graph on the float64 interpreter', () => 
    * (LayerNormalization spelled out in primitive ops, its epsilon being a float32 attribute) and
    * RoPE's cos/sin tables as the exact float64 numbers. Two float64 implementations of one model,
    * the graph and ts:f64 (written from the model's math), then agree to float64 rounding.
-   * Measured max |Δlogit|: 2.8e-14 (tiny-gpt2), 4.6e-14 (tiny-llama).
+   * Measured max |Δlogit|: 2.8e-14 (tiny-gpt2), 4.6e-14 (tiny-llama), 3.9e-14 (tiny-gemma2, whose
+   * √48 and 12^-0.5 are then the float64 numbers, as HF computes them in a float64 model).
    */
   it.each(MODELS)(
     '%s: agrees with ts:f64 within 1e-9',
@@ -206,7 +212,7 @@ describe('the model writers’ float64 graph on the float64 interpreter', () => 
 
   /**
    * The float32 graph the model dir ships, run the same way, parts from ts:f64 by 7.5e-8
-   * (tiny-gpt2) and 2.5e-6 (tiny-llama): that gap is its constants stored rounded to float32, as
+   * (tiny-gpt2), 2.5e-6 (tiny-llama) and 1.6e-6 (tiny-gemma2): that gap is its constants stored rounded to float32, as
    * the weights are the same float32 numbers in both graphs. Rounding only gelu's √(2/π) and
    * 0.044715 in the float64 graph gives tiny-gpt2's 7.5e-8 (LayerNorm's epsilon alone: 6.4e-12);
    * rounding only the RoPE tables gives tiny-llama's 2.5e-6 (RMSNorm's epsilon alone: 3.7e-12).

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TargetRun } from '../../harness/app/bench-targets/run-targets.ts';
 import type { TargetOutcome } from '../../harness/app/bench-targets/targets-table.ts';
 import { benchCompareDocument } from '../../harness/app/report/bench-compare-document.ts';
-import { benchDocument } from '../../harness/app/report/bench-document.ts';
+import { benchCsvTable, benchDocument } from '../../harness/app/report/bench-document.ts';
 import { type Cell, cellText, formatNumber, num } from '../../harness/app/report/cells.ts';
 import type { ReportBlock, ReportDocument, TableBlock } from '../../harness/app/report/document.ts';
 import { microDocument } from '../../harness/app/report/micro-document.ts';
@@ -204,34 +204,63 @@ const allLines = (doc: ReportDocument) => doc.blocks.flatMap((b) => (b.kind === 
 const texts = (row: readonly Cell[]) => row.map(cellText);
 
 describe('the converted reports as documents', () => {
-  it('bench: machine lines, throughput table (the CSV) with typed figures, latency table, refusals', () => {
+  it('bench: machine lines, llama-bench table, noise table, latency and memory, refusals', () => {
     const refused = {
       status: 'refused' as const,
       backendId: 'bad:one',
       model: benchRan('x', [1]).model,
       failedChecks: [{ name: 'logits-vs-reference', detail: 'off by 1' }],
     };
-    const doc = benchDocument(benchReport([benchRan('ts:f32', [50, 50]), refused as never]));
-    expect(headings(doc)).toEqual(['Throughput', 'Latency, host time and memory']);
+    const doc = benchDocument(
+      benchReport([benchRan('ts:f32', [50, 50]), benchRan('noisy', [40, 60]), refused as never]),
+    );
+    expect(headings(doc)).toEqual([
+      'Throughput',
+      'Noise, CPU time and roofline',
+      'Latency, host time and memory',
+    ]);
     const throughput = tableOf(doc, 'Throughput');
-    expect(throughput.header).toEqual([
-      'model',
-      'size',
-      'params',
+    expect(throughput.header).toEqual(['model', 'size', 'params', 'backend', 'threads', 'test', 't/s']);
+    expect(throughput.rows.map(texts)).toEqual([
+      ['m', '10.00 MiB', '2.50 M', 'ts:f32', '1', 'pp16', '100.00 ± 0.00'],
+      ['m', '10.00 MiB', '2.50 M', 'ts:f32', '1', 'tg64 @ d16', '50.00 ± 0.00'],
+      ['m', '10.00 MiB', '2.50 M', 'noisy', '1', 'pp16', '100.00 ± 0.00'],
+      ['m', '10.00 MiB', '2.50 M', 'noisy', '1', 'tg64 @ d16', '50.00 ± 14.14 noisy'],
+    ]);
+    // llama-bench's alignment: the numbers and the test right-aligned, noisy or not
+    expect(renderMarkdown(doc)).toContain(
+      '| model | size | params | backend | threads | test | t/s |\n|---|---:|---:|---|---:|---:|---:|\n',
+    );
+    const noise = tableOf(doc, 'Noise, CPU time and roofline');
+    expect(noise.header).toEqual([
       'backend',
-      'threads',
+      'batch',
       'test',
-      't/s',
+      'median t/s',
+      'IQR (q1–q3)',
+      'min–max',
+      'CV',
+      'CPU-time t/s',
       'roofline',
     ]);
-    expect(throughput.rows.map(texts)).toEqual([
-      ['m', '10.0 MiB', '2.5 M', 'ts:f32', '1', 'pp16', '100.00 ± 0.00', ''],
-      ['m', '10.0 MiB', '2.5 M', 'ts:f32', '1', 'tg64', '50.00 ± 0.00', '25% of 200'],
+    expect(texts(noise.rows[1]!)).toEqual([
+      'ts:f32',
+      '1',
+      'tg64 @ d16',
+      '50.00',
+      '50.00–50.00',
+      '50.00–50.00',
+      '0.0%',
+      'n/a',
+      '25% of 200.0',
     ]);
+    expect(texts(noise.rows[3]!).slice(3, 7)).toEqual(['50.00', '45.00–55.00', '40.00–60.00', '28.3% noisy']);
     const latency = tableOf(doc, 'Latency, host time and memory');
     expect(texts(latency.rows[0]!)).toEqual([
       'm',
       'ts:f32',
+      '1',
+      '16',
       '12.0',
       '5.00',
       '6.00',
@@ -241,41 +270,175 @@ describe('the converted reports as documents', () => {
       '1.00',
       '2.0 MiB (process)',
       '1.0 MiB',
+      '3.0 MiB',
       '',
-      'n/a',
+      'n/a [1]',
     ]);
+    expect(latency.footnotes).toEqual(['a CPU backend: its memory is in peak RSS']);
     expect(allLines(doc)).toContain(
       'bad:one on m: REFUSED — failed conformance (logits-vs-reference: off by 1)',
     );
-    expect(allLines(doc)[2]).toBe(
-      'memory bandwidth (roofline): 8.0 GB/s (1 thread 5.0, 2 threads 8.0; best of 1 over 256 MiB)',
+    expect(allLines(doc)).toContain(
+      'memory bandwidth: 2 probes around the repetitions, median 7.5 GB/s (7.0–8.0; best of 3 one-thread and 2-thread reads over 256.0 MiB each)',
     );
-    expect(renderCsv(doc).split('\n')[2]).toBe('m,10485760,2500000,ts:f32,1,tg64,50,0,25');
-    // Bare numbers right-aligned; the roofline (a number with words after it) reads as text.
-    expect(renderMarkdown(doc)).toContain(
-      '| model | size | params | backend | threads | test | t/s | roofline |\n|---|---:|---:|---|---:|---|---:|---|\n',
+    // tg and pp against the context, with the IQR band and (tg) the roofline limit in the series' colour
+    const plots = doc.blocks.flatMap((b) => (b.kind === 'plot' ? [b.plot] : []));
+    expect(plots.map((p) => p.id)).toEqual(['bench-tg-context-0', 'bench-pp-context-0']);
+    // one context: a category, the IQR a box, the limit a dash across it
+    expect(plots[0]!.xNames).toEqual(['16']);
+    expect(plots[0]!.series.map((s) => [s.label, s.style, s.color])).toEqual([
+      ['ts:f32', 'points', 0],
+      ['ts:f32 roofline limit', 'marks', 0],
+      ['noisy', 'points', 1],
+      ['noisy roofline limit', 'marks', 1],
+    ]);
+    expect(plots[0]!.series[2]!.band).toEqual({ label: 'IQR', low: [45], high: [55] });
+    expect(renderHtml(doc)).toContain('"band":{"label":"IQR","low":[45],"high":[55]}');
+    // two contexts: lines over a numeric axis, the limit dashed
+    const deeper = benchRan('ts:f32', [40, 40]);
+    const two = benchDocument(
+      benchReport([
+        benchRan('ts:f32', [50, 50]),
+        { ...deeper, point: { ...deeper.point, depth: 64, contextTokens: 80 } },
+      ]),
+    );
+    const tg = two.blocks.flatMap((b) => (b.kind === 'plot' ? [b.plot] : []))[0]!;
+    expect([tg.x, tg.xNames]).toEqual([[16, 80], undefined]);
+    expect(tg.series.map((s) => [s.style, s.values])).toEqual([
+      ['line', [50, 40]],
+      ['dashed', [200, 200]],
+    ]);
+  });
+
+  it('bench: a roofline above 100 % is a measurement error with its two numbers; weights in cache give no bound', () => {
+    const over = benchRan('x', [150, 250]);
+    const error = {
+      ...over,
+      decode: {
+        ...over.decode,
+        roofline: {
+          ...over.decode.roofline,
+          verdict: {
+            kind: 'measurement-error' as const,
+            repetition: 2,
+            tokensPerSec: 250,
+            limitTokensPerSec: 200,
+            bandwidthGBps: 1,
+          },
+        },
+      },
+    };
+    const inCache = {
+      ...over,
+      decode: {
+        ...over.decode,
+        roofline: {
+          ...over.decode.roofline,
+          verdict: { kind: 'in-cache' as const, cacheBytes: 2 ** 25, probeBufferBytes: 2 ** 28 },
+        },
+      },
+    };
+    const doc = benchDocument(benchReport([error, inCache]));
+    const cells = tableOf(doc, 'Noise, CPU time and roofline').rows.map((r) => cellText(r.at(-1)!));
+    expect(cells[1]).toBe(
+      'measurement error: repetition 2 decoded 250.0 t/s, above its 200.0 t/s limit from 1.0 GB/s probed around it',
+    );
+    expect(cells[3]).toBe("no bound (weights 0.0 MiB, under the 32.0 MiB cache and the probe's 256.0 MiB)");
+    expect(renderText(doc)).not.toMatch(/\b1\d\d% of/);
+  });
+
+  it('bench: warnings first; a batch column only when a row is batched; bench.csv with every raw value', () => {
+    const report = {
+      ...benchReport([benchRan('x', [50, 50], [100, 100], 'a'.repeat(64), 4)]),
+      warnings: ['busy'],
+    };
+    const doc = benchDocument(report);
+    expect(doc.blocks[1]).toEqual({ kind: 'lines', unwrapped: true, lines: ['warning: busy'] });
+    expect(tableOf(doc, 'Throughput').header).toEqual([
+      'model',
+      'size',
+      'params',
+      'backend',
+      'threads',
+      'batch',
+      'test',
+      't/s',
+    ]);
+    const csv = renderCsvTable(benchCsvTable(report)).split('\n');
+    expect(csv[0]).toBe(
+      'model,size (bytes),params,backend,threads,batch,depth,prompt tokens,context tokens,test,median (t/s),q1 (t/s),q3 (t/s),min (t/s),max (t/s),mean (t/s),sd (t/s),cv,noisy,cpu-time median,roofline (%),roofline limit median (t/s),samples',
+    );
+    expect(csv[2]).toBe(
+      'm,10485760,2500000,x,1,4,0,16,16,tg64 @ d16,50,50,50,50,50,50,0,0,false,,6.25,800,50 50',
     );
   });
 
-  it('bench compare: A and B lines, one row per figure, the gate verdict', () => {
-    const a = benchReport([benchRan('x', [100, 100])]);
-    const b = benchReport([benchRan('x', [80, 80])]);
-    const comparison = compareReports(a, b);
-    const failing = comparison.figures.filter((f) => f.metric === 'tg64 t/s');
-    const doc = benchCompareDocument(a, b, comparison, { threshold: 10, failing });
+  it('bench compare: the reports, one row per figure and report, the U-test verdict, the gate, a ratio chart', () => {
+    const fast = [100, 101, 102, 103, 104];
+    const slow = [80, 81, 82, 83, 84];
+    const reports = [
+      { label: 'A', path: 'a.json', report: benchReport([benchRan('x', fast)]) },
+      { label: 'B', path: 'b.json', report: benchReport([benchRan('x', slow)]) },
+    ];
+    const comparison = compareReports(reports);
+    const gate = {
+      threshold: 10,
+      on: 'wall' as const,
+      failing: comparison.figures.filter((f) => f.metric === 'tg64 @ d16 t/s'),
+      cannotTell: [],
+    };
+    const doc = benchCompareDocument(reports, comparison, gate);
     expect(allLines(doc).slice(0, 2)).toEqual([
-      'A: 2026-01-01T00:00:00.000Z, cpu × 2, node 20, commit n/a',
-      'B: 2026-01-01T00:00:00.000Z, cpu × 2, node 20, commit n/a',
+      'A: a.json, 2026-01-01T00:00:00.000Z, cpu × 2, node 20, commit n/a',
+      'B: b.json, 2026-01-01T00:00:00.000Z, cpu × 2, node 20, commit n/a',
     ]);
     const table = tableOf(doc);
-    expect(table.header).toEqual(['backend', 'model', 'metric', 'A', 'B', 'B/A', 'B vs A', 'noise (CV)']);
-    const tg = table.rows.find((r) => r[2] === 'tg64 t/s')!;
-    expect(texts(tg)).toEqual(['x', 'm', 'tg64 t/s', '100.0', '80.00', '0.800', '20.0% slower', '0.0%']);
-    expect(texts(table.rows.find((r) => r[2] === 'TTFT ms')!)[6]).toBe('same');
-    expect(allLines(doc).at(-1)).toBe('FAILED: tg64 t/s x on m 20.0% slower (threshold 10%)');
-    const passed = benchCompareDocument(a, a, compareReports(a, a), { threshold: 5, failing: [] });
-    expect(allLines(passed).at(-1)).toBe('gate: no pp/tg figure is more than 5% slower in B');
-    expect(allLines(benchCompareDocument(a, b, comparison, null))).toHaveLength(2);
+    expect(table.header).toEqual([
+      'backend',
+      'model',
+      'batch',
+      'metric',
+      'A',
+      'vs',
+      'value',
+      'ratio',
+      'verdict',
+      'p (U test)',
+      'noise',
+    ]);
+    const tg = table.rows.find((r) => r[3] === 'tg64 @ d16 t/s')!;
+    expect(texts(tg)).toEqual([
+      'x',
+      'm',
+      '1',
+      'tg64 @ d16 t/s',
+      '102.0',
+      'B',
+      '82.00',
+      '0.804',
+      '19.6% slower',
+      '0.008',
+      '±2.5%',
+    ]);
+    expect(texts(table.rows.find((r) => r[3] === 'peak RSS MiB')!)[8]).toBe('same (not tested)');
+    expect(allLines(doc)).toContain(
+      'FAILED: tg64 @ d16 t/s x on m batch 1 in B 19.6% slower (p 0.008) (threshold 10%)',
+    );
+    const passed = benchCompareDocument(
+      [reports[0]!, { ...reports[0]!, label: 'B' }],
+      compareReports([reports[0]!, { ...reports[0]!, label: 'B' }]),
+      {
+        threshold: 5,
+        on: 'wall',
+        failing: [],
+        cannotTell: [],
+      },
+    );
+    expect(allLines(passed)).toContain('gate: no pp/tg figure is told slower by more than 5%');
+    const chart = doc.blocks.find((b) => b.kind === 'plot');
+    expect(chart?.kind === 'plot' && chart.plot.title).toMatch(/^x on m: pp and tg ratio to A/);
+    expect(chart?.kind === 'plot' && chart.plot.xNames).toEqual(['pp16', 'tg64 @ d16']);
+    expect(chart?.kind === 'plot' && chart.plot.limits.map((l) => l.value)).toEqual([1, 0.9]);
   });
 
   it('targets: the run, one row per target with × or % figures, the detail of each', () => {
@@ -375,6 +538,7 @@ describe('the converted reports as documents', () => {
       strategy: 'greedy',
       config: {},
       promptIds: [1, 2],
+      processors: [],
       sequences: [
         {
           tokenIds: [7],
@@ -386,6 +550,15 @@ describe('the converted reports as documents', () => {
                 [7, Math.log(0.5)],
                 [8, Math.log(0.25)],
               ],
+              walk: {
+                distribution: 'raw',
+                top: [
+                  { id: 7, rawLogprob: Math.log(0.5), prob: 0.5, cumulative: 0.5 },
+                  { id: 8, rawLogprob: Math.log(0.25), prob: 0.25, cumulative: 0.75 },
+                ],
+                chosenRank: 1,
+                survivors: 4,
+              },
             },
           ],
           totalLogprob: Math.log(0.5),
@@ -399,18 +572,17 @@ describe('the converted reports as documents', () => {
         modelName: 'm',
         backendId: 'ts:f64',
         dtype: 'float64',
-        markedPrompt: '[a][b]',
-        tokenText: (id) => `t${id}`,
+        tokenLabel: (id) => `t${id}`,
         decode: (ids) => ids.map((id) => `t${id}`).join(''),
       },
       result,
     );
     expect(doc.title).toBe('decode-harness trace: model m on ts:f64 (float64), strategy greedy');
     expect(allLines(doc).slice(0, 4)).toEqual([
-      'prompt: 2 tokens',
-      '  [a][b]',
-      '  ids 1 2',
-      'step 1: input = prompt + 0 generated tokens; chose "t7" (id 7, logprob -0.6931)',
+      'prompt: 2 tokens, ids under them',
+      '  [t1][t2]',
+      '  1   2',
+      'step 1: input = prompt + 0 generated tokens; chose "t7" (id 7, logprob -0.6931; rank 1)',
     ]);
     const table = tableOf(doc);
     expect(table.header).toEqual(['rank', 'id', 'token', 'prob', 'cum.prob', 'logprob', '']);

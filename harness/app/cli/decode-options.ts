@@ -10,7 +10,9 @@ import {
   GENERATION_OPTIONS,
   type GenerationConfig,
   parseStrategy,
+  strategyOf,
 } from '../../engine/decode/generation-config.ts';
+import { ignoredSamplingSettings } from '../../engine/decode/ignored-sampling-settings.ts';
 import {
   type ConfigLayer,
   fileLabel,
@@ -117,13 +119,58 @@ function fileLayer(path: string): ConfigLayer {
   return { values: parsed as Record<string, unknown>, label: fileLabel(path) };
 }
 
+/** Why a resolved config will not do all it was told, one line each (Hugging Face warns too). */
+function configWarnings(layers: readonly ConfigLayer[], config: GenerationConfig): string[] {
+  const warnings: string[] = [];
+  if (config.do_sample && config.temperature === 0 && config.num_beams === 1) {
+    warnings.push(
+      'temperature 0 with do_sample decodes greedily (argmax); Hugging Face refuses temperature 0 ' +
+        'when sampling and asks for do_sample=False',
+    );
+  }
+  const ignored = ignoredSamplingSettings(layers, config);
+  if (ignored.length > 0) {
+    const run =
+      strategyOf(config) === 'beam'
+        ? 'this run is beam search'
+        : config.do_sample
+          ? 'this run decodes greedily (temperature 0)'
+          : 'this run decodes greedily (add --do-sample --seed N to sample)';
+    warnings.push(
+      `${ignored.join(', ')} only ${ignored.length === 1 ? 'applies' : 'apply'} when sampling; ${run}`,
+    );
+  }
+  return warnings;
+}
+
+/** Resolve the layers; print each warning as one line on stderr. */
+function resolveAndWarn(layers: ConfigLayer[], values: DecodeValues, vocabSize: number): GenerationConfig {
+  if (values['generation-config'] !== undefined) layers.push(fileLayer(values['generation-config']));
+  layers.push(cliLayer(values));
+  const config = resolveGenerationConfig(layers, vocabSize);
+  for (const warning of configWarnings(layers, config))
+    process.stderr.write(`decode-harness: warning: ${warning}\n`);
+  return config;
+}
+
 /** Resolve the decode config: model generation_config.json < --generation-config FILE < flags. */
 export function generationConfigFrom(values: DecodeValues, model: ModelDir): GenerationConfig {
   const modelFile = `${model.path}/generation_config.json`;
-  const layers: ConfigLayer[] = [
-    { values: { ...model.generationConfig, eos_token_id: eosTokenIds(model) }, label: fileLabel(modelFile) },
-  ];
-  if (values['generation-config'] !== undefined) layers.push(fileLayer(values['generation-config']));
-  layers.push(cliLayer(values));
-  return resolveGenerationConfig(layers, model.config.vocab_size);
+  const modelLayer = {
+    values: { ...model.generationConfig, eos_token_id: eosTokenIds(model) },
+    label: fileLabel(modelFile),
+  };
+  return resolveAndWarn([modelLayer], values, model.config.vocab_size);
+}
+
+/**
+ * A toy distribution's decode config: no model file, no eos, and one step unless --max-new-tokens
+ * says more (a toy has no context: every step reads the same numbers, with a coin of its own).
+ */
+export function toyGenerationConfig(values: DecodeValues, vocabSize: number): GenerationConfig {
+  return resolveAndWarn(
+    [{ values: { max_new_tokens: 1 }, label: (field) => `toy ${field}` }],
+    values,
+    vocabSize,
+  );
 }

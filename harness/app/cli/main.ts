@@ -1,4 +1,5 @@
 import { HarnessError } from '../../core/errors.ts';
+import { runAttention } from './commands/attention.ts';
 import { runBackends } from './commands/backends.ts';
 import { runBenchCommand } from './commands/bench.ts';
 import { runBisectCommand } from './commands/bisect.ts';
@@ -8,6 +9,8 @@ import { runDefaultJob } from './commands/default-job.ts';
 import { runGenerate } from './commands/generate.ts';
 import { runQuantize } from './commands/quantize.ts';
 import { runRecordCommand } from './commands/record.ts';
+import { runScore } from './commands/score.ts';
+import { runTokenize } from './commands/tokenize.ts';
 import { runTrace } from './commands/trace.ts';
 
 export const USAGE = `decode-harness — check and benchmark how causal language models decode
@@ -17,7 +20,18 @@ Usage:
                                  conformance, greedy agreement, a short timing; writes reports/latest.*
   decode-harness backends        every backend id, available or not, and why not [--model M: per graph]
   decode-harness generate  --prompt TEXT [--model DIR|NAME] [--backend ID] [decode options] [--json]
-  decode-harness trace     --prompt TEXT [--model DIR|NAME] [--backend ID] [--top N] [decode options] [--json]
+  decode-harness trace     --prompt TEXT [--model DIR|NAME] [--backend ID] [--top N] [--temperatures T,T] [decode options] [--json]
+  decode-harness trace     --logits "NAME=LOGIT,…" | --probs "NAME=P,…" [--temperatures T,T] [decode options]
+                                 a toy vocabulary of your own, no model: the same processors, tables and coins
+                                 generate and trace also take --chat FILE [--add-generation-prompt] for the
+                                 prompt and --force TEXT, a continuation's scored start
+  decode-harness score     --prompt TEXT --continuation TEXT [--model DIR|NAME] [--backend ID] [--json]
+                                 per token logprob and rank, total logprob, mean NLL (HF's loss), perplexity
+  decode-harness tokenize  --text TEXT | --chat FILE [--add-generation-prompt] [--model DIR|NAME] [--json]
+                                 the token document, ids and bytes, from the tokenizer alone
+  decode-harness attention --prompt TEXT [--model DIR|NAME] [--layer L] [--head H] [--shade] [--out DIR] [--json]
+                                 the causal mask, its softmax and the attention probabilities per layer and
+                                 head (heat maps), computed by the float64 reference ts:f64
   decode-harness record    [--model DIR|NAME] [--golden DIR] [--cases FILE] [--yes]
                                  record golden fixtures on the reference (ts:f64, or onnx:f64 for a
                                  graph model.safetensors does not describe)
@@ -51,6 +65,7 @@ Exit codes: 0 ok, 1 a check failed, 2 bad usage or input.`;
 type Command = (argv: readonly string[]) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
+  attention: runAttention,
   backends: runBackends,
   bench: runBenchCommand,
   bisect: runBisectCommand,
@@ -59,6 +74,8 @@ const COMMANDS: Record<string, Command> = {
   generate: runGenerate,
   quantize: runQuantize,
   record: runRecordCommand,
+  score: runScore,
+  tokenize: runTokenize,
   trace: runTrace,
 };
 

@@ -1,101 +1,81 @@
-import type { BeamStepRecord, DecodeResult, StepRecord } from '../../engine/decode/decode-result.ts';
-import { type Cell, num } from './cells.ts';
+import type { DecodeResult } from '../../engine/decode/decode-result.ts';
 import type { ReportBlock, ReportDocument } from './document.ts';
+import { TERMINAL_COLUMNS } from './render-text.ts';
+import { tokenDocumentLines } from './token-document.ts';
+import { quotedToken } from './token-text.ts';
+import { beamBlocks } from './trace-beam.ts';
+import { stepBlocks } from './trace-steps.ts';
 
 /** What the trace shows besides the decode itself: names, and the tokenizer's view of ids. */
 export interface TraceContext {
   readonly modelName: string;
   readonly backendId: string;
   readonly dtype: string;
-  /** The prompt's token document with boundaries marked: `[The][ quick]`. */
-  readonly markedPrompt: string;
-  /** One token's exact text. */
-  readonly tokenText: (id: number) => string;
+  /** One token as people read it (token-text.ts tokenLabel: partial UTF-8 bytes as `<0xE2>`). */
+  readonly tokenLabel: (id: number) => string;
   /** The text of a run of ids. */
   readonly decode: (ids: readonly number[]) => string;
+  /** A toy distribution (trace --logits / --probs) instead of a model: its size and what was given. */
+  readonly toy?: { readonly tokens: number; readonly given: 'logits' | 'probs' };
 }
 
 /**
- * `trace`: the token document fed to the model, then per step the next-token table of the raw
- * distribution (or the beam candidates and their fates), then each sequence's continuation and
- * total logprob.
+ * `trace`: the token document fed to the model (or the toy vocabulary), the processors that ran,
+ * then per step the distribution the choice read in the order a coin walks it (or the beam
+ * candidates and their fates), then each sequence's continuation and total logprob.
  */
 export function traceDocument(context: TraceContext, result: DecodeResult): ReportDocument {
-  const show = (id: number) => JSON.stringify(context.tokenText(id));
+  const quoted = (id: number) => quotedToken(context.tokenLabel(id));
+  const document = (ids: readonly number[]) =>
+    tokenDocumentLines(
+      ids.map((id) => ({ id, label: context.tokenLabel(id) })),
+      TERMINAL_COLUMNS,
+      '  ',
+    );
+  const { toy } = context;
+  const opening = toy
+    ? [
+        `toy vocabulary: ${toy.tokens} tokens, ids under them; no model, so every step reads the same ` +
+          (toy.given === 'probs' ? 'logits, log p of the given probabilities' : 'given logits'),
+        ...document(Array.from({ length: toy.tokens }, (_, id) => id)),
+      ]
+    : [`prompt: ${result.promptIds.length} tokens, ids under them`, ...document(result.promptIds)];
   const blocks: ReportBlock[] = [
-    {
-      kind: 'lines',
-      unwrapped: true,
-      lines: [
-        `prompt: ${result.promptIds.length} tokens`,
-        `  ${context.markedPrompt}`,
-        `  ids ${result.promptIds.join(' ')}`,
-      ],
-    },
+    { kind: 'lines', unwrapped: true, lines: opening },
+    ...(result.processors.length > 0
+      ? [{ kind: 'lines', unwrapped: true, lines: processorLines(result) } as const]
+      : []),
     ...(result.beamSteps
-      ? beamStepBlocks(result.beamSteps, show)
-      : stepBlocks(result.sequences[0]!.steps, show)),
+      ? beamBlocks(result, result.beamSteps, quoted, context.decode)
+      : result.sequences.flatMap((sequence, i) =>
+          stepBlocks(sequence.steps, {
+            quoted,
+            input: (n) => (toy ? '' : `input = prompt + ${n} generated token${n === 1 ? '' : 's'}; `),
+            sequence: result.sequences.length > 1 ? `sequence ${i + 1}, ` : '',
+            temperaturesAt: (n) => !toy || (i === 0 && n === 0),
+          }),
+        )),
     { kind: 'lines', unwrapped: true, lines: sequenceLines(context, result) },
   ];
-  return {
-    title: `decode-harness trace: model ${context.modelName} on ${context.backendId} (${context.dtype}), strategy ${result.strategy}`,
-    blocks,
-  };
+  const subject = toy
+    ? `toy distribution of ${toy.tokens} tokens (given ${toy.given})`
+    : `model ${context.modelName} on ${context.backendId} (${context.dtype})`;
+  return { title: `decode-harness trace: ${subject}, strategy ${result.strategy}`, blocks };
 }
 
-function stepBlocks(steps: readonly StepRecord[], show: (id: number) => string): ReportBlock[] {
-  return steps.flatMap((step, n): ReportBlock[] => {
-    const lines = [
-      `step ${n + 1}: input = prompt + ${n} generated token${n === 1 ? '' : 's'}; chose ${show(step.id)} ` +
-        `(id ${step.id}, logprob ${step.logprob.toFixed(4)})`,
-    ];
-    if (step.coin !== undefined && step.cdf) {
-      lines.push(
-        `  coin u = ${step.coin.toFixed(6)} fell in [${step.cdf[0].toFixed(6)}, ${step.cdf[1].toFixed(6)}) ` +
-          'of the processed distribution (after temperature, top-k, top-p, …)',
-      );
-    }
-    let cumulative = 0;
-    const rows = step.top.map(([id, logprob], rank): Cell[] => {
-      const p = Math.exp(logprob);
-      cumulative += p;
-      return [
-        num(rank + 1, 0),
-        num(id, 0),
-        show(id),
-        num(p, 4),
-        num(cumulative, 4),
-        num(logprob, 4, { unit: 'nats' }),
-        id === step.id ? '<-' : '',
-      ];
-    });
-    return [
-      { kind: 'lines', unwrapped: true, lines },
-      { kind: 'table', header: ['rank', 'id', 'token', 'prob', 'cum.prob', 'logprob', ''], rows },
-    ];
-  });
-}
-
-function beamStepBlocks(steps: readonly BeamStepRecord[], show: (id: number) => string): ReportBlock[] {
-  return steps.flatMap((step, n): ReportBlock[] => [
-    {
-      kind: 'lines',
-      unwrapped: true,
-      lines: [`step ${n + 1}: candidates (beam's running sum of processed logprobs)`],
-    },
-    {
-      kind: 'table',
-      header: ['rank', 'from beam', 'id', 'token', 'score', 'fate'],
-      rows: step.candidates.map((c, rank) => [
-        num(rank + 1, 0),
-        num(c.beam, 0),
-        num(c.id, 0),
-        show(c.id),
-        num(c.score, 4, { unit: 'nats' }),
-        c.fate,
-      ]),
-    },
-  ]);
+/** The processors that ran, in order, with their values; and where a walk is not of what they made. */
+function processorLines(result: DecodeResult): string[] {
+  const { config } = result;
+  const named = result.processors.map(
+    (name) => `${name} ${JSON.stringify(config[name as keyof typeof config])}`,
+  );
+  const lines = [`processors, in Hugging Face's order: ${named.join(' → ')}`];
+  if (result.strategy === 'sample' && config.rng === 'mt19937') {
+    lines.push(
+      `  (transformers.js mode: its sampler draws from its own float32 top ${config.top_k}; the tables show the raw distribution)`,
+    );
+  }
+  return lines;
 }
 
 function sequenceLines(context: TraceContext, result: DecodeResult): string[] {

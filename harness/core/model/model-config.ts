@@ -1,22 +1,25 @@
 import { ModelDirError } from '../errors.ts';
 import { configObject } from './config-fields.ts';
+import { type Gemma2Config, gemma2Family } from './families/gemma2.ts';
 import { type Gpt2Config, gpt2Family } from './families/gpt2.ts';
 import { type LlamaConfig, llamaFamily } from './families/llama.ts';
 import type { FamilyName, ModelFamily } from './families/model-family.ts';
 
 /** Every architecture the harness runs, told apart by config.json's `model_type`. */
-export type ModelConfig = Gpt2Config | LlamaConfig;
+export type ModelConfig = Gpt2Config | LlamaConfig | Gemma2Config;
 
 /** The config type of each family, for the per-family records other layers keep. */
 export interface FamilyConfigs {
   readonly gpt2: Gpt2Config;
   readonly llama: LlamaConfig;
+  readonly gemma2: Gemma2Config;
 }
 
 /** Every family the harness implements (the one list), in the order messages name them. */
 const MODEL_FAMILIES: { readonly [N in FamilyName]: ModelFamily<FamilyConfigs[N]> } = {
   gpt2: gpt2Family,
   llama: llamaFamily,
+  gemma2: gemma2Family,
 };
 
 const FAMILY_LIST = Object.values(MODEL_FAMILIES);

@@ -77,6 +77,21 @@ export function decoderOutputs(g: OnnxGraph, { layers, kvHeads, headDim }: Cache
  * Returns a bool [batch, 1, seq, total].
  */
 export function attentionAllowed(g: OnnxGraph, inputIds: string, attentionMask: string): string {
+  return attentionMasks(g, inputIds, attentionMask, null).full;
+}
+
+/**
+ * attentionAllowed's mask (`full`) and, for a `slidingWindow`, the sliding layers' mask besides:
+ * key column j also within slidingWindow of query column past + i (past + i − j < slidingWindow,
+ * HF's sliding_window_overlay). Columns count left padding, so for a left-padded row their
+ * distance is the distance of the positions. Both bool [batch, 1, seq, total].
+ */
+export function attentionMasks(
+  g: OnnxGraph,
+  inputIds: string,
+  attentionMask: string,
+  slidingWindow: number | null,
+): { readonly full: string; readonly sliding: string | null } {
   const axis1 = g.int64([1], []);
   const seq = g.op('Gather', [g.op('Shape', [inputIds], 'ids_shape'), axis1], 'seq_len'); // scalar
   const total = g.op('Gather', [g.op('Shape', [attentionMask], 'mask_shape'), axis1], 'total_len'); // scalar
@@ -88,7 +103,11 @@ export function attentionAllowed(g: OnnxGraph, inputIds: string, attentionMask: 
   const causal = g.op('LessOrEqual', [keyPos, queryCol], 'causal'); // [seq, total]
   const keep = g.op('Cast', [attentionMask], 'key_keep', [intAttr('to', ElemType.bool)]); // [batch, total]
   const keep4 = g.op('Unsqueeze', [keep, g.int64([1, 2])], 'key_keep_4d'); // [batch, 1, 1, total]
-  return g.op('And', [causal, keep4], 'attention_allowed'); // [batch, 1, seq, total]
+  const full = g.op('And', [causal, keep4], 'attention_allowed'); // [batch, 1, seq, total]
+  if (slidingWindow === null) return { full, sliding: null };
+  const distance = g.op('Sub', [queryCol, keyPos], 'query_key_distance'); // [seq, total]
+  const inWindow = g.op('Less', [distance, g.int64([slidingWindow], [])], 'in_sliding_window');
+  return { full, sliding: g.op('And', [full, inWindow], 'sliding_allowed') }; // [batch, 1, seq, total]
 }
 
 /**

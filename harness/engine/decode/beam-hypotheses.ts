@@ -4,7 +4,9 @@ import type { StepRecord } from './decode-result.ts';
 export interface Hypothesis {
   readonly tokenIds: readonly number[];
   readonly steps: readonly StepRecord[];
-  /** Sum of processed logprobs / generatedLength^length_penalty. */
+  /** Sum of its processed logprobs, nats. */
+  readonly sumLogprobs: number;
+  /** sumLogprobs / generatedLength^length_penalty. */
   readonly score: number;
   readonly endedWithEos: boolean;
 }
@@ -40,16 +42,17 @@ export class BeamHypotheses {
     return this.#hyps.reduce((worst, h) => Math.min(worst, h.score), Number.POSITIVE_INFINITY);
   }
 
-  /** HF's add: score = sumLogprobs / generatedLength^length_penalty; true when it entered the list. */
+  /** HF's add: score = sumLogprobs / generatedLength^length_penalty; the hypothesis if it entered the list. */
   add(
     tokenIds: readonly number[],
     steps: readonly StepRecord[],
     sumLogprobs: number,
     endedWithEos: boolean,
-  ): boolean {
+  ): Hypothesis | null {
     const score = sumLogprobs / tokenIds.length ** this.#lengthPenalty;
-    if (this.#hyps.length >= this.#numBeams && !(score > this.#worstScore())) return false;
-    this.#hyps.push({ tokenIds, steps, score, endedWithEos });
+    if (this.#hyps.length >= this.#numBeams && !(score > this.#worstScore())) return null;
+    const hypothesis = { tokenIds, steps, sumLogprobs, score, endedWithEos };
+    this.#hyps.push(hypothesis);
     if (this.#hyps.length > this.#numBeams) {
       // Drop the worst; among equal scores the one added first goes, as HF's sorted() + del does.
       let worst = 0;
@@ -57,7 +60,7 @@ export class BeamHypotheses {
         if (this.#hyps[i]!.score < this.#hyps[worst]!.score) worst = i;
       this.#hyps.splice(worst, 1);
     }
-    return true;
+    return hypothesis;
   }
 
   /**

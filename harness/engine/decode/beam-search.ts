@@ -1,6 +1,6 @@
 import { type LogitsSource, logitsRow } from '../../core/backend/contract.ts';
 import { BeamHypotheses } from './beam-hypotheses.ts';
-import type { BeamStepRecord, DecodeResult, StepRecord } from './decode-result.ts';
+import type { BeamCandidate, BeamStepRecord, DecodeResult, StepRecord } from './decode-result.ts';
 import type { GenerationConfig } from './generation-config.ts';
 import { logSoftmax } from './log-softmax.ts';
 import { processorsFor } from './processors-for.ts';
@@ -19,6 +19,8 @@ interface OpenBeam {
 interface Candidate {
   readonly beam: number;
   readonly id: number;
+  /** The token's processed logprob. */
+  readonly logprob: number;
   readonly score: number;
   /** beam * vocab + id: HF's flat index, the tie-break after the score. */
   readonly flat: number;
@@ -81,6 +83,7 @@ export async function beamSearch(
         candidates.push({
           beam: b,
           id,
+          logprob,
           score: beam.score + logprob,
           flat: b * source.vocabSize + id,
           rawLogprobs,
@@ -93,24 +96,35 @@ export async function beamSearch(
 
     const next: OpenBeam[] = [];
     const sourceBeams: number[] = [];
-    const fates: BeamStepRecord['candidates'][number][] = [];
+    const fates: BeamCandidate[] = [];
     for (const [rank, c] of candidates.entries()) {
-      let fate: 'kept' | 'finished' | 'dropped' = 'dropped';
-      if (next.length < numBeams) {
-        const parent = beams[c.beam]!;
-        const steps = [...parent.steps, { id: c.id, logprob: c.rawLogprobs[c.id]!, top: c.rawTop }];
-        const generated = [...parent.generated, c.id];
-        if (config.eos_token_id.includes(c.id)) {
-          if (rank < numBeams && hyps.add(generated, steps, c.score, true)) fate = 'finished';
-        } else {
-          next.push({ generated, steps, score: c.score });
-          sourceBeams.push(c.beam);
-          fate = 'kept';
-        }
+      const seen = { beam: c.beam, id: c.id, logprob: c.logprob, score: c.score };
+      if (next.length === numBeams) {
+        fates.push({ ...seen, fate: 'dropped', why: 'cut' });
+        continue;
       }
-      fates.push({ beam: c.beam, id: c.id, score: c.score, fate });
+      const parent = beams[c.beam]!;
+      const steps = [...parent.steps, { id: c.id, logprob: c.rawLogprobs[c.id]!, top: c.rawTop }];
+      const generated = [...parent.generated, c.id];
+      if (!config.eos_token_id.includes(c.id)) {
+        fates.push({ ...seen, fate: 'kept', nextBeam: next.length });
+        next.push({ generated, steps, score: c.score });
+        sourceBeams.push(c.beam);
+      } else if (rank >= numBeams) {
+        fates.push({ ...seen, fate: 'dropped', why: 'eos-rank' });
+      } else {
+        const finished = hyps.add(generated, steps, c.score, true);
+        fates.push(
+          finished
+            ? { ...seen, fate: 'finished', hypothesisScore: finished.score }
+            : { ...seen, fate: 'dropped', why: 'eos-worse' },
+        );
+      }
     }
-    beamSteps.push({ candidates: fates });
+    beamSteps.push({
+      beams: beams.map((b) => ({ tokenIds: b.generated, score: b.score })),
+      candidates: fates,
+    });
     done = hyps.isDone(candidates[0]?.score ?? Number.NEGATIVE_INFINITY, n + 1) || next.length === 0;
     beams = next;
     choiceMs += performance.now() - t0;
@@ -125,7 +139,8 @@ export async function beamSearch(
   // HF's finalize: unless the search ended as done, the open beams compete with the finished ones.
   if (!done) for (const beam of beams) hyps.add(beam.generated, beam.steps, beam.score, false);
 
-  const sequences = hyps.best(config.num_return_sequences).map((h) => ({
+  const nBest = hyps.best(numBeams);
+  const sequences = nBest.slice(0, config.num_return_sequences).map((h) => ({
     tokenIds: h.tokenIds,
     steps: h.steps,
     totalLogprob: h.steps.reduce((sum, s) => sum + s.logprob, 0),
@@ -136,8 +151,15 @@ export async function beamSearch(
     strategy: 'beam',
     config,
     promptIds: [...promptIds],
+    processors: chain.processors.map((p) => p.name),
     sequences,
     beamSteps,
+    hypotheses: nBest.map((h) => ({
+      tokenIds: h.tokenIds,
+      sumLogprobs: h.sumLogprobs,
+      score: h.score,
+      endedWithEos: h.endedWithEos,
+    })),
     timing: { prefillMs, stepMs, choiceMs },
   };
 }

@@ -1,10 +1,11 @@
 import type { LogitsSource } from '../../core/backend/contract.ts';
 import { beamSearch } from './beam-search.ts';
 import type { DecodeResult } from './decode-result.ts';
+import { decodeWithForcedStart } from './forced-start.ts';
 import { type GenerationConfig, strategyOf } from './generation-config.ts';
 import { checkLengths } from './lengths.ts';
 import { samplingSearch } from './sampling-search.ts';
-import { DEFAULT_RECORD_TOP_K } from './step-record.ts';
+import { DEFAULT_RECORD_TOP_K, type StepViewRequest } from './step-record.ts';
 import type { TextOf } from './stopping.ts';
 
 export interface DecodeOptions {
@@ -12,6 +13,15 @@ export interface DecodeOptions {
   readonly recordTopK?: number;
   /** Decodes ids to text; required when the config has stop_strings. */
   readonly textOf?: TextOf;
+  /** trace: record each sampling or greedy step's processed walk and temperature table too. */
+  readonly view?: StepViewRequest;
+  /**
+   * The source's logits need no context (trace's toy distribution), so the prompt may be empty. A
+   * model always needs at least one prompt token.
+   */
+  readonly contextFree?: boolean;
+  /** --force: the tokens every sequence starts with, scored but not chosen (forced-start.ts). */
+  readonly forcedIds?: readonly number[];
 }
 
 /**
@@ -24,9 +34,23 @@ export function decode(
   config: GenerationConfig,
   options: DecodeOptions = {},
 ): Promise<DecodeResult> {
-  checkLengths(promptIds.length, config.max_new_tokens, source.maxPositions);
+  const { forcedIds = [], ...rest } = options;
+  if (forcedIds.length > 0) {
+    const record = {
+      topK: options.recordTopK ?? DEFAULT_RECORD_TOP_K,
+      ...(options.view ? { view: options.view } : {}),
+    };
+    return decodeWithForcedStart(source, promptIds, forcedIds, config, record, (ids) =>
+      decode(source, ids, config, rest),
+    );
+  }
+  checkLengths(promptIds.length, config.max_new_tokens, source.maxPositions, options.contextFree ? 0 : 1);
   const recordTopK = options.recordTopK ?? DEFAULT_RECORD_TOP_K;
   const strategy = strategyOf(config);
   if (strategy === 'beam') return beamSearch(source, promptIds, config, recordTopK);
-  return samplingSearch(source, promptIds, config, strategy === 'sample', recordTopK, options.textOf);
+  return samplingSearch(source, promptIds, config, strategy === 'sample', {
+    recordTopK,
+    ...(options.textOf ? { textOf: options.textOf } : {}),
+    ...(options.view ? { view: options.view } : {}),
+  });
 }

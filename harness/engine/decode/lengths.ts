@@ -1,8 +1,16 @@
 import { UsageError } from '../../core/errors.ts';
 
-/** Reject a prompt or a generation budget the model's position table cannot hold. */
-export function checkLengths(promptLength: number, maxNewTokens: number, maxPositions: number): void {
-  if (promptLength === 0) {
+/**
+ * Reject a prompt or a generation budget the model's position table cannot hold; a prompt shorter
+ * than `minPromptLength` (a model needs one token; a context-free toy distribution none).
+ */
+export function checkLengths(
+  promptLength: number,
+  maxNewTokens: number,
+  maxPositions: number,
+  minPromptLength = 1,
+): void {
+  if (promptLength < minPromptLength) {
     throw new UsageError('the prompt is empty (0 tokens); give a non-empty --prompt');
   }
   if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) {

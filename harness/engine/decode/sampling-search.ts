@@ -6,9 +6,15 @@ import { inverseCdfChoice } from './inverse-cdf.ts';
 import { logSoftmax } from './log-softmax.ts';
 import { transformersJsChoice } from './processors/transformers-js-sampler.ts';
 import { processorsFor, transformersJsProcessorsFor } from './processors-for.ts';
-import { stepRecord } from './step-record.ts';
+import { type StepViewRequest, stepRecord, withStepView } from './step-record.ts';
 import { stopAfter, type TextOf } from './stopping.ts';
 import { argmax } from './top-candidates.ts';
+
+export interface SamplingSearchOptions {
+  readonly recordTopK: number;
+  readonly textOf?: TextOf;
+  readonly view?: StepViewRequest;
+}
 
 /** One live row of the batch. */
 interface Row {
@@ -30,9 +36,9 @@ export async function samplingSearch(
   promptIds: readonly number[],
   config: GenerationConfig,
   sampling: boolean,
-  recordTopK: number,
-  textOf?: TextOf,
+  options: SamplingSearchOptions,
 ): Promise<DecodeResult> {
+  const { recordTopK, textOf, view } = options;
   const transformersJsMode = sampling && config.rng === 'mt19937';
   const chain = transformersJsMode ? transformersJsProcessorsFor(config) : processorsFor(config, sampling);
   const rng = sampling ? createRng({ algorithm: config.rng, seed: config.seed }) : null;
@@ -66,17 +72,19 @@ export async function samplingSearch(
       if (!unprocessed) {
         chain.apply(scores, { ids: [...promptIds, ...row.generated], promptLength: promptIds.length });
       }
+      let record: StepRecord;
       if (rng) {
         const choice = transformersJsMode
           ? transformersJsChoice(scores as Float32Array, config.top_k, rng)
           : inverseCdfChoice(scores, rng.next());
-        row.steps.push(stepRecord(rawLogprobs, choice.id, recordTopK, choice));
-        row.generated.push(choice.id);
+        record = stepRecord(rawLogprobs, choice.id, recordTopK, choice);
       } else {
-        const id = argmax(scores);
-        row.steps.push(stepRecord(rawLogprobs, id, recordTopK));
-        row.generated.push(id);
+        record = stepRecord(rawLogprobs, argmax(scores), recordTopK);
       }
+      // The walk is of what the choice read; transformers.js's sampler keeps a top-k of its own.
+      const walked = unprocessed || transformersJsMode ? null : scores;
+      row.steps.push(view ? withStepView(record, view, raw, rawLogprobs, walked) : record);
+      row.generated.push(record.id);
       row.finishReason = stopAfter(config, row.generated, textOf);
       next.push(row.generated[row.generated.length - 1]!);
     }
@@ -104,6 +112,7 @@ export async function samplingSearch(
     strategy: sampling ? 'sample' : 'greedy',
     config,
     promptIds: [...promptIds],
+    processors: chain.processors.map((p) => p.name),
     sequences,
     timing: { prefillMs, stepMs, choiceMs },
   };

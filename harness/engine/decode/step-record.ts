@@ -1,4 +1,6 @@
+import { candidateWalk } from './candidate-walk.ts';
 import type { StepRecord } from './decode-result.ts';
+import { temperatureTable } from './temperature-table.ts';
 import { topK } from './top-candidates.ts';
 
 /** How many [id, logprob] candidates each step records unless a caller asks for more (trace --top). */
@@ -13,4 +15,38 @@ export function stepRecord(
 ): StepRecord {
   const record: StepRecord = { id, logprob: rawLogprobs[id]!, top: topK(rawLogprobs, recordTopK) };
   return sampled ? { ...record, coin: sampled.coin, cdf: [sampled.cdfLow, sampled.cdfHigh] } : record;
+}
+
+/** trace: what each step records besides the raw top-k (each costs a pass over the vocabulary). */
+export interface StepViewRequest {
+  /** Rows of the walk per step; the chosen token's row comes along wherever it lies. */
+  readonly walkRows: number;
+  /** Temperatures of the side-by-side table; empty: no table. */
+  readonly temperatures: readonly number[];
+  /** The table's tokens, in this order; default the recorded raw top-k. */
+  readonly temperatureIds?: readonly number[];
+}
+
+/**
+ * A step record with the trace's views: the walk of the scores the choice read (`processed`), or of
+ * the raw row when `processedScores` is null, and the temperature table.
+ */
+export function withStepView(
+  record: StepRecord,
+  view: StepViewRequest,
+  rawLogits: ArrayLike<number>,
+  rawLogprobs: Float64Array,
+  processedScores: ArrayLike<number> | null,
+): StepRecord {
+  const walk = processedScores
+    ? candidateWalk('processed', processedScores, rawLogprobs, view.walkRows, record.id)
+    : candidateWalk('raw', rawLogprobs, rawLogprobs, view.walkRows, record.id);
+  const tableIds = view.temperatureIds ?? record.top.map(([id]) => id);
+  return {
+    ...record,
+    walk,
+    ...(view.temperatures.length > 0
+      ? { temperatures: temperatureTable(rawLogits, tableIds, view.temperatures) }
+      : {}),
+  };
 }

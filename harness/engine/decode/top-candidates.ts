@@ -44,3 +44,11 @@ export function argmax(values: ArrayLike<number>): number {
   }
   return best;
 }
+
+/** 1-based rank of `id` in candidate order (1 = the argmax): one plus the entries that come before it. */
+export function rankOf(values: ArrayLike<number>, id: number): number {
+  const value = values[id]!;
+  let before = 0;
+  for (let i = 0; i < values.length; i++) if (candidateBefore(i, values[i]!, id, value)) before++;
+  return before + 1;
+}

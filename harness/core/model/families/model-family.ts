@@ -29,7 +29,7 @@ export interface ModelFamily<C> {
 }
 
 /** Every family the harness implements; each layer's per-family record is keyed by these. */
-export type FamilyName = 'gpt2' | 'llama';
+export type FamilyName = 'gpt2' | 'llama' | 'gemma2';
 
 /** One parameter a config implies: HF name, its dims in config terms (for messages) and its shape. */
 export interface ExpectedParameter {
