@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { summarize } from '../../harness/core/statistics.ts';
 import type { BenchRan, BenchReport } from '../../harness/engine/bench/bench-record.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
@@ -21,24 +22,42 @@ beforeAll(() => {
   reportPath = join(out, 'bench.json');
 });
 
-/** A copy of the report with every tokens/s sample multiplied by `factor` (alternately ± `spread`), written to `name`. */
-function scaled(name: string, factor: number, spread = 0, edit: (r: BenchRan) => void = () => {}): string {
+/** Four samples around `median`, 2% apart: tight enough that halving them never overlaps them. */
+const STEADY_SPREAD = [0.98, 0.99, 1.01, 1.02];
+
+/**
+ * The measured report with each figure's samples replaced by STEADY_SPREAD around its median, so
+ * which rows `bench compare` can tell apart depends on the factors below, not on this machine's noise
+ * (halving real samples whose spread exceeds 2× overlaps them and the U test rightly cannot tell).
+ */
+function steadyReport(): { results: BenchRan[] } {
   const copy = structuredClone(report) as unknown as { results: BenchRan[] };
+  for (const r of copy.results) {
+    for (const figure of [r.prefill, r.decode]) {
+      const steady = (f: { median: number }) => STEADY_SPREAD.map((k) => f.median * k);
+      const cpu = figure.cpuTokensPerSec;
+      Object.assign(figure, {
+        tokensPerSec: summarize(steady(figure.tokensPerSec)),
+        cpuTokensPerSec: cpu && summarize(steady(cpu)),
+      });
+    }
+  }
+  return copy;
+}
+
+/** The steady report with every sample multiplied by `factor` (alternately ± `spread`), written to `name`. */
+function scaled(name: string, factor: number, spread = 0, edit: (r: BenchRan) => void = () => {}): string {
+  const copy = steadyReport();
   for (const r of copy.results) {
     for (const figure of [r.prefill, r.decode]) {
       // slower code: its CPU time moves with its wall time
       const cpu = figure.cpuTokensPerSec;
-      if (cpu)
-        Object.assign(figure, { cpuTokensPerSec: { ...cpu, samples: cpu.samples.map((x) => x * factor) } });
       const samples = figure.tokensPerSec.samples.map(
         (x, i) => x * factor * (1 + (i % 2 === 0 ? spread : -spread)),
       );
-      const sorted = [...samples].sort((x, y) => x - y);
-      const median = (sorted[1]! + sorted[2]!) / 2; // four samples
-      const mean = samples.reduce((s, x) => s + x, 0) / samples.length;
-      const sd = Math.sqrt(samples.reduce((s, x) => s + (x - mean) ** 2, 0) / (samples.length - 1));
       Object.assign(figure, {
-        tokensPerSec: { ...figure.tokensPerSec, samples, median, mean, sd, cv: sd / mean },
+        tokensPerSec: summarize(samples),
+        cpuTokensPerSec: cpu && summarize(cpu.samples.map((x) => x * factor)),
       });
     }
     edit(r);
@@ -118,8 +137,11 @@ describe('decode-harness bench', () => {
 });
 
 describe('decode-harness bench compare', () => {
+  /** A: the measured report on STEADY_SPREAD samples (B/A factors below decide what separates). */
+  const steadyA = () => scaled('a-steady.json', 1);
+
   it('tells a slower B from A with the U test and shows medians, B/A and the noise', () => {
-    const run = runCli(['bench', 'compare', reportPath, scaled('half.json', 0.5), '--out', join(dir, 'cmp')]);
+    const run = runCli(['bench', 'compare', steadyA(), scaled('half.json', 0.5), '--out', join(dir, 'cmp')]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^A: .*commit/m);
     expect(run.stdout).toMatch(
@@ -134,7 +156,7 @@ describe('decode-harness bench compare', () => {
     const slower = runCli([
       'bench',
       'compare',
-      reportPath,
+      steadyA(),
       scaled('half.json', 0.5),
       '--fail-if-slower',
       '20',
@@ -143,14 +165,14 @@ describe('decode-harness bench compare', () => {
     expect(slower.stdout).toMatch(
       /FAILED: .*tg3 @ d4 t\/s ts:f32 on tiny-gpt2 batch 1 in B 50\.0% slower \(p 0\.029\)/,
     );
-    const same = runCli(['bench', 'compare', reportPath, scaled('same.json', 1), '--fail-if-slower', '5']);
+    const same = runCli(['bench', 'compare', steadyA(), scaled('same.json', 1), '--fail-if-slower', '5']);
     expect(same.code).toBe(0);
     expect(same.stdout).toMatch(/gate: no pp\/tg figure is told slower by more than 5%/);
     // 20% slower by the medians, but two of four samples above A and two below: U = n1·n2/2, p = 1
     const noisy = runCli([
       'bench',
       'compare',
-      reportPath,
+      steadyA(),
       scaled('noisy.json', 0.8, 0.45),
       '--fail-if-slower',
       '5',
@@ -165,7 +187,7 @@ describe('decode-harness bench compare', () => {
     const three = runCli([
       'bench',
       'compare',
-      reportPath,
+      steadyA(),
       scaled('b.json', 1),
       scaled('c.json', 0.5),
       '--json',
