@@ -12,7 +12,7 @@ import { selectGoldens } from '../../harness/engine/golden/software-adapter-subs
 import { modelIdentity } from '../../harness/engine/model/model-identity.ts';
 import { loadModelDir } from '../../harness/engine/model-gen/load-model-dir.ts';
 import { createOrSkip } from '../helpers/backends.ts';
-import { FULL_MATRIX, SOFTWARE_ADAPTER_TEST_CASES } from '../helpers/full-matrix.ts';
+import { FULL_MATRIX, goldenTestSkip } from '../helpers/full-matrix.ts';
 
 /** Backends that cannot run a model here (e.g. float16 without shader-f16), with why. */
 const refusals = new Map<string, string>();
@@ -71,15 +71,10 @@ export function goldenSuite(modelName: string): void {
             if (!availability.available) ctx.skip(`${factory.id} unavailable: ${availability.reason}`);
             source ??= await createOrSkip(factory, model, ctx, refusals);
             const selection = selectGoldens(goldens, source.info, FULL_MATRIX);
-            const inTestBudget =
-              FULL_MATRIX ||
-              source.info.deviceKind !== 'software-gpu' ||
-              SOFTWARE_ADAPTER_TEST_CASES.includes(golden.golden.id);
-            if (!selection.run.includes(golden) || !inTestBudget) {
-              const why = inTestBudget
-                ? `${golden.golden.id} on ${factory.id}: ${selection.reason}`
-                : `${golden.golden.id} on ${factory.id}: software GPU adapter, npm test checks ` +
-                  `${SOFTWARE_ADAPTER_TEST_CASES.join(', ')} only (the main job runs ${selection.run.length}, npm run test:full all)`;
+            const why = selection.run.includes(golden)
+              ? goldenTestSkip(source.info, factory.id, modelName, golden.golden.id)
+              : `${golden.golden.id} on ${factory.id}: ${selection.reason}`;
+            if (why !== null) {
               console.warn(`SKIP ${why}`);
               ctx.skip(why);
             }

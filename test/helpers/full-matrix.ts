@@ -1,4 +1,5 @@
 import type { BackendInfo } from '../../harness/core/backend/contract.ts';
+import { SOFTWARE_ADAPTER_CASES } from '../../harness/engine/golden/software-adapter-subset.ts';
 
 /**
  * `npm run test:full` sets DECODE_HARNESS_FULL=1: software GPU adapters (SwiftShader, ~0.5 s a
@@ -30,4 +31,35 @@ export function softwareAdapterSkip(info: BackendInfo, backendId: string, modelN
     `${backendId} on ${modelName}: ${info.device} is a software GPU adapter, run on ` +
     `${SOFTWARE_ADAPTER_MODEL} only (npm run test:full runs every model)`
   );
+}
+
+/**
+ * Why `caseId` skips on `backendId` in npm test's golden suite on `modelName`, or null when it
+ * runs. Software GPU adapters check SOFTWARE_ADAPTER_TEST_CASES on SOFTWARE_ADAPTER_MODEL only.
+ * onnx:f64 interprets the graph in float64 (~40 s for a model's 38 cases here, 40% of its golden
+ * file): every case on SOFTWARE_ADAPTER_MODEL, the main job's representative cases on the other
+ * models, where the conformance suite holds its logits to ts:f64's within 1e-9 on every call.
+ */
+export function goldenTestSkip(
+  info: BackendInfo,
+  backendId: string,
+  modelName: string,
+  caseId: string,
+): string | null {
+  if (FULL_MATRIX) return null;
+  if (info.deviceKind === 'software-gpu' && !SOFTWARE_ADAPTER_TEST_CASES.includes(caseId))
+    return (
+      `${caseId} on ${backendId}: software GPU adapter, npm test checks ` +
+      `${SOFTWARE_ADAPTER_TEST_CASES.join(', ')} only (npm run test:full all)`
+    );
+  if (
+    backendId === 'onnx:f64' &&
+    modelName !== SOFTWARE_ADAPTER_MODEL &&
+    !SOFTWARE_ADAPTER_CASES.includes(caseId)
+  )
+    return (
+      `${caseId} on onnx:f64: the float64 interpreter checks every case on ${SOFTWARE_ADAPTER_MODEL} and ` +
+      `${SOFTWARE_ADAPTER_CASES.join(', ')} on ${modelName} in npm test (npm run test:full all)`
+    );
+  return null;
 }
