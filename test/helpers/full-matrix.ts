@@ -34,11 +34,21 @@ export function softwareAdapterSkip(info: BackendInfo, backendId: string, modelN
 }
 
 /**
+ * Backends whose golden cases npm test runs in full on SOFTWARE_ADAPTER_MODEL only, and on the other
+ * models the main job's representative cases (SOFTWARE_ADAPTER_CASES), with why: each costs 40% of
+ * a golden file between them (~40 s and ~20 s a model here) and repeats a check made elsewhere.
+ */
+const COSTLY_GOLDEN_BACKENDS: Readonly<Record<string, string>> = {
+  'onnx:f64':
+    'the float64 graph interpreter; the conformance suite holds its logits to ts:f64 within 1e-9 on every model',
+  'chromium:wasm':
+    "a page round trip per step; ort-web:wasm runs onnxruntime-web's same WebAssembly kernels on every case",
+};
+
+/**
  * Why `caseId` skips on `backendId` in npm test's golden suite on `modelName`, or null when it
- * runs. Software GPU adapters check SOFTWARE_ADAPTER_TEST_CASES on SOFTWARE_ADAPTER_MODEL only.
- * onnx:f64 interprets the graph in float64 (~40 s for a model's 38 cases here, 40% of its golden
- * file): every case on SOFTWARE_ADAPTER_MODEL, the main job's representative cases on the other
- * models, where the conformance suite holds its logits to ts:f64's within 1e-9 on every call.
+ * runs: software GPU adapters check SOFTWARE_ADAPTER_TEST_CASES on SOFTWARE_ADAPTER_MODEL only
+ * (softwareAdapterSkip skips the other models), COSTLY_GOLDEN_BACKENDS as said there.
  */
 export function goldenTestSkip(
   info: BackendInfo,
@@ -52,14 +62,11 @@ export function goldenTestSkip(
       `${caseId} on ${backendId}: software GPU adapter, npm test checks ` +
       `${SOFTWARE_ADAPTER_TEST_CASES.join(', ')} only (npm run test:full all)`
     );
-  if (
-    backendId === 'onnx:f64' &&
-    modelName !== SOFTWARE_ADAPTER_MODEL &&
-    !SOFTWARE_ADAPTER_CASES.includes(caseId)
-  )
+  const costly = COSTLY_GOLDEN_BACKENDS[backendId];
+  if (costly && modelName !== SOFTWARE_ADAPTER_MODEL && !SOFTWARE_ADAPTER_CASES.includes(caseId))
     return (
-      `${caseId} on onnx:f64: the float64 interpreter checks every case on ${SOFTWARE_ADAPTER_MODEL} and ` +
-      `${SOFTWARE_ADAPTER_CASES.join(', ')} on ${modelName} in npm test (npm run test:full all)`
+      `${caseId} on ${backendId} (${costly}): npm test checks every case on ${SOFTWARE_ADAPTER_MODEL} and ` +
+      `${SOFTWARE_ADAPTER_CASES.join(', ')} on ${modelName} (npm run test:full all)`
     );
   return null;
 }
