@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { NumericError, UsageError } from '../../harness/core/errors.ts';
 import { checkLengths } from '../../harness/engine/decode/lengths.ts';
-import { logSoftmax } from '../../harness/engine/decode/log-softmax.ts';
+import { logPartition, logSoftmax } from '../../harness/engine/decode/log-softmax.ts';
+import { rawLogprob, rawRow } from '../../harness/engine/decode/raw-row.ts';
 import { argmax, topK } from '../../harness/engine/decode/top-candidates.ts';
 
 describe('logSoftmax', () => {
@@ -27,6 +28,39 @@ describe('logSoftmax', () => {
       );
     },
   );
+});
+
+/** The textbook two passes: max, then Σ exp(x − max), in float64 (the one-pass twin's reference). */
+function twoPassLogPartition(logits: Float32Array): number {
+  let max = Number.NEGATIVE_INFINITY;
+  for (const x of logits) max = Math.max(max, x);
+  let sum = 0;
+  for (const x of logits) sum += Math.exp(x - max);
+  return max + Math.log(sum);
+}
+
+describe('logPartition (one pass, the sum rescaled when the max moves)', () => {
+  // Ascending rows move the max at every element, the most rescaling a row can ask for.
+  const rows: [string, Float32Array][] = [
+    ['random', Float32Array.from({ length: 50257 }, (_, i) => Math.sin(i * 12.9898) * 15)],
+    ['ascending', Float32Array.from({ length: 50257 }, (_, i) => i / 1000 - 20)],
+    ['descending', Float32Array.from({ length: 50257 }, (_, i) => 20 - i / 1000)],
+    ['spiky', Float32Array.from({ length: 4096 }, (_, i) => (i % 977 === 0 ? 80 + i / 1e3 : -30))],
+  ];
+  it.each(rows)('equals the two-pass log-sum-exp to float64 rounding on a %s row', (_, logits) => {
+    const expected = twoPassLogPartition(logits);
+    expect(Math.abs(logPartition(logits, 'test') - expected)).toBeLessThanOrEqual(1e-13 * Math.abs(expected));
+  });
+
+  it('rawRow holds what the full float64 row would: the top-k and any token logprob', () => {
+    const logits = Float32Array.from({ length: 50257 }, (_, i) => Math.round(Math.sin(i * 7.31) * 40) / 8);
+    const full = logSoftmax(logits, 'test');
+    const row = rawRow(logits, 8, 'test');
+    expect(row.top.map(([id]) => id)).toEqual(topK(full, 8).map(([id]) => id)); // ties included
+    for (const [id, logprob] of row.top) expect(logprob).toBe(full[id]);
+    for (const id of [0, 17, 50256]) expect(rawLogprob(row, id)).toBe(full[id]);
+    expect(row.top[0]![0]).toBe(argmax(logits));
+  });
 });
 
 describe('candidate order', () => {

@@ -75,7 +75,7 @@ const TARGETS: readonly TargetSpec[] = [
       `ours ${tps(m.e2e('ours-greedy'))} vs bare ${tps(m.e2e('bare-ort'))}` +
       (ok
         ? ''
-        : `; limited by the harness's token choice, ${f(choice(m, 'ours-greedy'))}/token (decode.ts: float64 log-softmax over the vocabulary + top-5 record) vs the bare loop's float32 argmax ${f(choice(m, 'bare-ort'))}`),
+        : `; limited by the harness's token choice, ${f(choice(m, 'ours-greedy'))}/token (raw-row.ts: one pass for the float64 log-partition, one for the top-5 record) vs the bare loop's float32 argmax ${f(choice(m, 'bare-ort'))}`),
   },
   {
     id: '2',

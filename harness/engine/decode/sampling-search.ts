@@ -6,6 +6,7 @@ import { inverseCdfChoice } from './inverse-cdf.ts';
 import { logSoftmax } from './log-softmax.ts';
 import { transformersJsChoice } from './processors/transformers-js-sampler.ts';
 import { processorsFor, transformersJsProcessorsFor } from './processors-for.ts';
+import { rawRow } from './raw-row.ts';
 import { type StepViewRequest, stepRecord, withStepView } from './step-record.ts';
 import { stopAfter, type TextOf } from './stopping.ts';
 import { argmax } from './top-candidates.ts';
@@ -64,7 +65,7 @@ export async function samplingSearch(
       const row = rows[r]!;
       const raw = logitsRow(logits, logits.batch === 1 ? 0 : b); // right after prefill every row shares row 0
       const where = `${source.info.id} step ${n}${rowCount > 1 ? ` row ${r}` : ''}`;
-      const rawLogprobs = logSoftmax(raw, where);
+      const summary = rawRow(raw, recordTopK, where);
       // transformers.js processes its float32 logits in place: every write rounds to float32.
       // Greedy with no processors reads the raw row: no copy, no history (the hot path of bench).
       const unprocessed = !rng && chain.processors.length === 0;
@@ -77,13 +78,14 @@ export async function samplingSearch(
         const choice = transformersJsMode
           ? transformersJsChoice(scores as Float32Array, config.top_k, rng)
           : inverseCdfChoice(scores, rng.next());
-        record = stepRecord(rawLogprobs, choice.id, recordTopK, choice);
+        record = stepRecord(summary, choice.id, choice);
       } else {
-        record = stepRecord(rawLogprobs, argmax(scores), recordTopK);
+        const best = unprocessed ? summary.top[0]?.[0] : undefined; // the raw argmax, already found
+        record = stepRecord(summary, best ?? argmax(scores));
       }
       // The walk is of what the choice read; transformers.js's sampler keeps a top-k of its own.
       const walked = unprocessed || transformersJsMode ? null : scores;
-      row.steps.push(view ? withStepView(record, view, raw, rawLogprobs, walked) : record);
+      row.steps.push(view ? withStepView(record, view, raw, logSoftmax(raw, where), walked) : record);
       row.generated.push(record.id);
       row.finishReason = stopAfter(config, row.generated, textOf);
       next.push(row.generated[row.generated.length - 1]!);

@@ -1,19 +1,18 @@
 import { candidateWalk } from './candidate-walk.ts';
 import type { StepRecord } from './decode-result.ts';
+import { type RawRow, rawLogprob } from './raw-row.ts';
 import { temperatureTable } from './temperature-table.ts';
-import { topK } from './top-candidates.ts';
 
 /** How many [id, logprob] candidates each step records unless a caller asks for more (trace --top). */
 export const DEFAULT_RECORD_TOP_K = 5;
 
-/** The record of choosing `id` from a row of raw logprobs. */
+/** The record of choosing `id` from a row of raw logits (its top-k already taken). */
 export function stepRecord(
-  rawLogprobs: Float64Array,
+  row: RawRow,
   id: number,
-  recordTopK: number,
   sampled?: { coin: number; cdfLow: number; cdfHigh: number },
 ): StepRecord {
-  const record: StepRecord = { id, logprob: rawLogprobs[id]!, top: topK(rawLogprobs, recordTopK) };
+  const record: StepRecord = { id, logprob: rawLogprob(row, id), top: row.top };
   return sampled ? { ...record, coin: sampled.coin, cdf: [sampled.cdfLow, sampled.cdfHigh] } : record;
 }
 

@@ -6,6 +6,7 @@ import {
   createProcessorChain,
   type ProcessorChain,
 } from '../../../engine/decode/processors/processor-chain.ts';
+import { rawRow } from '../../../engine/decode/raw-row.ts';
 import { streamSeed, Xoshiro128ss } from '../../../engine/model-gen/int-prng.ts';
 import type { MicroTask } from './micro-result.ts';
 
@@ -43,7 +44,7 @@ export function benchSamplingChain(): ProcessorChain {
 /**
  * The processor chain over a full vocabulary, and each of its processors alone, as sampling search
  * runs them: on a float64 copy of the logits (the copy is made before each call, outside the
- * timing). log-softmax, which every strategy computes for its records, is there for scale.
+ * timing). What the records cost (the raw row; beam search's full log-softmax) is there for scale.
  */
 export function processorTasks(logits: Float32Array = modelLikeLogits()): MicroTask[] {
   const sequence = sequenceSoFar(logits.length);
@@ -61,7 +62,11 @@ export function processorTasks(logits: Float32Array = modelLikeLogits()): MicroT
       fn: () => p.apply(scores, sequence),
       beforeEach: refill,
     })),
-    { name: 'log-softmax (every strategy, for records)', fn: () => void logSoftmax(logits, 'micro') },
+    {
+      name: 'raw row: log-partition + top-5 (greedy and sampling records)',
+      fn: () => void rawRow(logits, 5, 'micro'),
+    },
+    { name: 'log-softmax, the full row (beam search)', fn: () => void logSoftmax(logits, 'micro') },
   ];
   return tasks;
 }
