@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { env, InferenceSession } from 'onnxruntime-node';
 import type { BackendInfo } from '../../harness/core/backend/contract.ts';
+import { defaultThreads } from '../../harness/core/backend/default-threads.ts';
 import { BackendUnavailable, ModelDirError, UsageError } from '../../harness/core/errors.ts';
 import type { EpSpec } from './execution-provider.ts';
 import { nvidiaGpuName } from './nvidia-gpu.ts';
@@ -23,7 +24,7 @@ export interface OrtSession {
 export async function openOrtSession(
   onnxPath: string,
   spec: EpSpec,
-  threads = os.availableParallelism(),
+  threads = defaultThreads(),
   deviceOutputs: readonly string[] = [],
 ): Promise<OrtSession> {
   if (!Number.isInteger(threads) || threads < 1) {

@@ -1,10 +1,10 @@
-import os from 'node:os';
 import type {
   Availability,
   BackendFactory,
   BackendOptions,
   LogitsSource,
 } from '../../harness/core/backend/contract.ts';
+import { defaultThreads } from '../../harness/core/backend/default-threads.ts';
 import type { ModelDir } from '../../harness/core/model/model-dir.ts';
 import { CHROMIUM_PATH } from './chromium/chromium-browser.ts';
 
@@ -67,12 +67,12 @@ export const chromiumWasmFactory: BackendFactory = {
     const { openChromiumSource } = await import('./open-sources.ts');
     return openChromiumSource(model, {
       provider: 'wasm',
-      threads: options?.threads ?? os.availableParallelism(),
+      threads: options?.threads ?? defaultThreads(),
     });
   },
   async openProbe(model: ModelDir, graphPath: string, options: BackendOptions = {}) {
     const { openChromiumProbe } = await import('./chromium/chromium-probe.ts');
-    return openChromiumProbe(model, graphPath, 'wasm', options.threads ?? os.availableParallelism());
+    return openChromiumProbe(model, graphPath, 'wasm', options.threads ?? defaultThreads());
   },
 };
 

@@ -3,6 +3,7 @@ import os from 'node:os';
 import type { InferenceSession, Tensor } from 'onnxruntime-web';
 import { gatherCacheRows } from '../../../harness/core/backend/cache-rows.ts';
 import { type BackendInfo, type Logits, lastPositionLogits } from '../../../harness/core/backend/contract.ts';
+import { defaultThreads } from '../../../harness/core/backend/default-threads.ts';
 import { ModelDirError, UsageError } from '../../../harness/core/errors.ts';
 import { float32Data } from '../../../harness/core/model/float16.ts';
 import { headDim, numKvHeads, numLayers } from '../../../harness/core/model/model-config.ts';
@@ -34,7 +35,7 @@ export class NodeWasmForward implements ForwardPass {
 
   static async open(
     model: ModelDir,
-    threads = os.availableParallelism(),
+    threads = defaultThreads(),
   ): Promise<{ forward: NodeWasmForward; info: BackendInfo }> {
     const graph = {
       path: model.onnxPath,
@@ -133,7 +134,7 @@ function cacheNames(nLayer: number): [string, string][] {
 export async function openNodeWasmSession(
   model: ModelDir,
   graph: { readonly path: string; readonly externalData: readonly { path: string; data: Uint8Array }[] },
-  threads = os.availableParallelism(),
+  threads = defaultThreads(),
 ): Promise<{ ort: Ort; session: InferenceSession; layout: DecoderLayout; info: BackendInfo }> {
   const ort: Ort = await import('onnxruntime-web');
   applyThreads(ort, threads);

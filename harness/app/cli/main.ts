@@ -1,3 +1,4 @@
+import { defaultThreads } from '../../core/backend/default-threads.ts';
 import { HarnessError } from '../../core/errors.ts';
 import { runAttention } from './commands/attention.ts';
 import { runBackends } from './commands/backends.ts';
@@ -60,6 +61,8 @@ Decode options (Hugging Face names; \`decode-harness generate --help\` lists the
   --top-k K  --top-p P  --min-p P  --repetition-penalty R  --num-beams N  --length-penalty L  …
 
 Common: --verbose (stack traces on errors)  --help
+Environment: DECODE_HARNESS_THREADS=N  intra-op threads of every backend not given --threads (default:
+every core; processes sharing the machine split its cores)
 Exit codes: 0 ok, 1 a check failed, 2 bad usage or input.`;
 
 type Command = (argv: readonly string[]) => Promise<number>;
@@ -84,6 +87,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
   const [first, ...rest] = argv;
   try {
+    defaultThreads(); // the environment is input too: a bad DECODE_HARNESS_THREADS exits 2 before any work
     if (first === 'help' || first === '--help' || first === '-h') {
       process.stdout.write(`${USAGE}\n`);
       return 0;
