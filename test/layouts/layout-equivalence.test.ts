@@ -34,8 +34,8 @@ const FLOAT32_TOLERANCE = conformanceTolerance('float32', 2);
 /**
  * `rows`: `padded` runs a left-padded two-row batch; `single` one row, for GroupQueryAttention
  * graphs, which read every row as starting at cache column 0 (right padding; see below).
- * `softwareAdapter`: the pairs a software GPU adapter (SwiftShader, 10–70 s a pair here) runs in
- * npm test, one per way a layout rewires the graph: external data with num_logits_to_keep, Optimum's
+ * `softwareAdapter`: the pairs a software GPU adapter (SwiftShader, 10–70 s a pair here) or a page
+ * backend runs in npm test, one per way a layout rewires the graph: external data with num_logits_to_keep, Optimum's
  * merged decoder, GroupQueryAttention. They come first, so a backend is known to be one before the
  * rest. npm run test:full runs every pair (q4's MatMulNBits on SwiftShader alone takes 45–70 s).
  */
@@ -97,15 +97,20 @@ describe.each(ONNX_BACKENDS)('layouts on $id', (factory) => {
     for (const source of opened.splice(0)) await source.dispose();
   });
 
-  /** Set once a pair has opened this backend on a software GPU adapter. */
+  /**
+   * Set once a pair has opened this backend on a software GPU adapter. A page backend starts a
+   * browser per graph (two a pair, ~7 s on chromium:wasm here), so it runs the same subset.
+   */
   let softwareAdapter = false;
+  const pageBackend = factory.id.startsWith('chromium:');
 
   it.for(PAIRS)(
     '$layout $dtype computes $base $dtype',
     async ({ layout, base, dtype, rows: shape, tolerance, softwareAdapter: inSubset }, ctx) => {
       if (!(await requireAvailable(factory, ctx))) return;
-      if (softwareAdapter && !inSubset && !FULL_MATRIX) {
-        const reason = `${factory.id} ${layout} ${dtype}: a software GPU adapter, run on the pairs marked softwareAdapter only in npm test (npm run test:full runs every pair)`;
+      if ((softwareAdapter || pageBackend) && !inSubset && !FULL_MATRIX) {
+        const kind = softwareAdapter ? 'a software GPU adapter' : 'a page backend (a browser per graph)';
+        const reason = `${factory.id} ${layout} ${dtype}: ${kind}, run on the pairs marked softwareAdapter only in npm test (npm run test:full runs every pair)`;
         console.warn(`SKIP ${reason}`);
         ctx.skip(reason);
         return;
