@@ -17,10 +17,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const PROMPT = 'The quick brown fox jumps over the lazy dog';
 /** Every backend that opens an exposed graph. */
 const PROBE_BACKENDS = ['ort-node:cpu', 'ort-web:wasm', 'onnx:f64', 'ort-node:webgpu', 'ort-node:cuda'];
-/**
- * The page backends start a browser per graph (four per bisection, 13–50 s here): npm test bisects
- * the first fault only, npm run test:full both faults at the prefill.
- */
+/** The page backends start a browser per graph (four per bisection, 13–50 s here): the faults at the prefill only. */
 const PAGE_BACKENDS = ['chromium:wasm', 'chromium:webgpu'];
 
 async function bisectAgainst(name: string, faultyPath: string, backendId: string, step = 0) {
@@ -60,17 +57,8 @@ describe('bisect localises an injected fault to its node, on every backend that 
       node: 'h.1.mlp.c_fc.matmul',
       weight: NUDGED,
       step: 0,
-      fullOnly: false,
     },
-    {
-      backend,
-      fault: 'changed epsilon',
-      path: epsilon,
-      node: 'h.0.ln_1.out',
-      weight: null,
-      step: 0,
-      fullOnly: false,
-    },
+    { backend, fault: 'changed epsilon', path: epsilon, node: 'h.0.ln_1.out', weight: null, step: 0 },
   ];
   const cases = [
     ...PROBE_BACKENDS.flatMap((backend) => [
@@ -82,36 +70,32 @@ describe('bisect localises an injected fault to its node, on every backend that 
         node: 'h.1.mlp.c_fc.matmul',
         weight: NUDGED,
         step: 2,
-        fullOnly: false,
       },
     ]),
-    ...PAGE_BACKENDS.flatMap((backend) => atPrefill(backend).map((c, i) => ({ ...c, fullOnly: i > 0 }))),
+    ...PAGE_BACKENDS.flatMap(atPrefill),
   ];
   /**
-   * Backends whose first case ran on a software GPU adapter (SwiftShader: 8–38 s a bisection
-   * here): npm test stops at that one case; npm run test:full runs all of them.
+   * Slow backends that have bisected one case: page backends, and those whose first case ran on a
+   * software GPU adapter (SwiftShader: 8–50 s a bisection here). npm test stops each at that case;
+   * npm run test:full runs all of them.
    */
-  const softwareAdapters = new Set<string>();
+  const slowAndChecked = new Set<string>();
   it.for(cases)(
     '$backend, $fault, step $step: parts first at $node',
-    async ({ backend, fault, path, node, weight, step, fullOnly }, ctx) => {
+    async ({ backend, fault, path, node, weight, step }, ctx) => {
       const why = await available(backend);
       if (why !== null) {
         console.log(`skipped: ${backend} is unavailable here: ${why}`);
         ctx.skip(`${backend} is unavailable here`);
       }
-      if (fullOnly && !FULL_MATRIX) {
-        const reason = `${backend} ${fault}: a page backend bisects its first fault only in npm test (npm run test:full runs both)`;
-        console.warn(`SKIP ${reason}`);
-        ctx.skip(reason);
-      }
-      if (softwareAdapters.has(backend) && !FULL_MATRIX) {
-        const reason = `${backend} ${fault} step ${step}: a software GPU adapter, checked on its first fault only in npm test (npm run test:full runs every fault)`;
+      if (slowAndChecked.has(backend) && !FULL_MATRIX) {
+        const reason = `${backend} ${fault} step ${step}: a page backend or software GPU adapter, checked on its first fault only in npm test (npm run test:full runs every fault)`;
         console.warn(`SKIP ${reason}`);
         ctx.skip(reason);
       }
       const record = await bisectAgainst('tiny-gpt2', path, backend, step);
-      if (record.tested.backend.deviceKind === 'software-gpu') softwareAdapters.add(backend);
+      if (PAGE_BACKENDS.includes(backend) || record.tested.backend.deviceKind === 'software-gpu')
+        slowAndChecked.add(backend);
       expect(record.mode).toBe('graphs');
       // Every node before the fault computes the same values from the same inputs on one backend.
       const before = record.rows.filter((r) => r.order < (record.parting?.order ?? 0));

@@ -34,7 +34,7 @@ const FLOAT32_TOLERANCE = conformanceTolerance('float32', 2);
 /**
  * `rows`: `padded` runs a left-padded two-row batch; `single` one row, for GroupQueryAttention
  * graphs, which read every row as starting at cache column 0 (right padding; see below).
- * `softwareAdapter`: the pairs a software GPU adapter (SwiftShader, 10–70 s a pair here) or a page
+ * `slowBackendSubset`: the pairs a software GPU adapter (SwiftShader, 10–70 s a pair here) or a page
  * backend runs in npm test, one per way a layout rewires the graph: external data with num_logits_to_keep, Optimum's
  * merged decoder, GroupQueryAttention. They come first, so a backend is known to be one before the
  * rest. npm run test:full runs every pair (q4's MatMulNBits on SwiftShader alone takes 45–70 s).
@@ -45,17 +45,17 @@ const PAIRS: readonly {
   dtype: string;
   rows?: 'single';
   tolerance?: number;
-  softwareAdapter?: true;
+  slowBackendSubset?: true;
 }[] = [
-  { layout: 'tiny-gpt2-onnx', base: 'tiny-gpt2', dtype: 'fp32', softwareAdapter: true },
-  { layout: 'tiny-gpt2-optimum', base: 'tiny-gpt2', dtype: 'fp32', softwareAdapter: true },
+  { layout: 'tiny-gpt2-onnx', base: 'tiny-gpt2', dtype: 'fp32', slowBackendSubset: true },
+  { layout: 'tiny-gpt2-optimum', base: 'tiny-gpt2', dtype: 'fp32', slowBackendSubset: true },
   {
     layout: 'tiny-llama-genai',
     base: 'tiny-llama',
     dtype: 'fp32',
     rows: 'single',
     tolerance: FLOAT32_TOLERANCE,
-    softwareAdapter: true,
+    slowBackendSubset: true,
   },
   { layout: 'tiny-gpt2-onnx', base: 'tiny-gpt2', dtype: 'q4' },
   { layout: 'tiny-gpt2-onnx', base: 'tiny-gpt2', dtype: 'q8' },
@@ -106,11 +106,11 @@ describe.each(ONNX_BACKENDS)('layouts on $id', (factory) => {
 
   it.for(PAIRS)(
     '$layout $dtype computes $base $dtype',
-    async ({ layout, base, dtype, rows: shape, tolerance, softwareAdapter: inSubset }, ctx) => {
+    async ({ layout, base, dtype, rows: shape, tolerance, slowBackendSubset: inSubset }, ctx) => {
       if (!(await requireAvailable(factory, ctx))) return;
       if ((softwareAdapter || pageBackend) && !inSubset && !FULL_MATRIX) {
         const kind = softwareAdapter ? 'a software GPU adapter' : 'a page backend (a browser per graph)';
-        const reason = `${factory.id} ${layout} ${dtype}: ${kind}, run on the pairs marked softwareAdapter only in npm test (npm run test:full runs every pair)`;
+        const reason = `${factory.id} ${layout} ${dtype}: ${kind}, run on the pairs marked slowBackendSubset only in npm test (npm run test:full runs every pair)`;
         console.warn(`SKIP ${reason}`);
         ctx.skip(reason);
         return;
