@@ -1,15 +1,15 @@
 import { cpus } from 'node:os';
 import type { BackendInfo, ComputeDtype } from '../../harness/core/backend/contract.ts';
 
-/** What a TS-kernel backend runs on: this process's CPU, one thread, plain JavaScript. */
-export function tsKernelsInfo(id: string, dtype: ComputeDtype): BackendInfo {
+/** What a TS-kernel backend runs on: this process's CPU, plain JavaScript, on `threads` threads. */
+export function tsKernelsInfo(id: string, dtype: ComputeDtype, threads = 1): BackendInfo {
   return {
     id,
     device: `cpu (${cpus()[0]?.model ?? 'unknown model'})`,
     deviceKind: 'cpu',
     executionProvider: 'ts-kernels',
     dtype,
-    threads: 1,
+    threads,
     versions: { node: process.versions.node },
   };
 }

@@ -1,9 +1,11 @@
-import type { BackendFactory, BackendOptions } from '../../harness/core/backend/contract.ts';
+import type { BackendFactory } from '../../harness/core/backend/contract.ts';
+import { defaultThreads } from '../../harness/core/backend/default-threads.ts';
 import { BackendUnavailable, UsageError } from '../../harness/core/errors.ts';
 import { familyNameOf, type ModelConfig } from '../../harness/core/model/model-config.ts';
 import { type ModelDir, safetensorsDescribeGraph } from '../../harness/core/model/model-dir.ts';
 import { readSafetensors } from '../../harness/core/model/safetensors.ts';
 import { FAMILY_KERNELS, type FamilyKernels } from './family-kernels.ts';
+import { MatmulThreads } from './matmul-threads.ts';
 
 /** `ts:f64`: the float64 reference every other backend is measured against. */
 export const tsF64Factory: BackendFactory = {
@@ -11,28 +13,42 @@ export const tsF64Factory: BackendFactory = {
   summary: 'pure TypeScript, naive float64 kernels (the reference); GPT-2 and Llama families',
   availability: async () => ({ available: true }),
   create: async (model, options) => {
-    const { config, tensors, file } = load('ts:f64', model, options);
+    const threads = options?.threads;
+    if (threads !== undefined && threads !== 1) {
+      throw new UsageError(`ts:f64 runs on one thread; got threads ${threads}; pass 1 or leave it unset`);
+    }
+    const { config, tensors, file } = load('ts:f64', model);
     return kernelsOf(config).f64(tensors, config, file);
   },
 };
 
-/** `ts:f32`: pure TypeScript with the fast float32 kernels. */
+/**
+ * `ts:f32`: pure TypeScript with the fast float32 kernels, its matrix products split over `threads`
+ * threads (default: DECODE_HARNESS_THREADS, else every core, as the ONNX Runtime backends).
+ */
 export const tsF32Factory: BackendFactory = {
   id: 'ts:f32',
-  summary: 'pure TypeScript, fast float32 kernels; GPT-2 and Llama families',
+  summary:
+    'pure TypeScript, fast float32 kernels (matrix products on worker threads); GPT-2 and Llama families',
   availability: async () => ({ available: true }),
   create: async (model, options) => {
-    const { config, tensors, file } = load('ts:f32', model, options);
-    return kernelsOf(config).f32(tensors, config, file);
+    const threads = options?.threads ?? defaultThreads();
+    if (!Number.isInteger(threads) || threads < 1) {
+      throw new UsageError(`ts:f32: threads ${threads} is not a positive integer; pass e.g. --threads 2`);
+    }
+    const { config, tensors, file } = load('ts:f32', model);
+    const matmuls = MatmulThreads.start(threads);
+    try {
+      return kernelsOf(config).f32(tensors, config, file, matmuls);
+    } catch (error) {
+      await matmuls.dispose();
+      throw error;
+    }
   },
 };
 
-/** The model's config and tensors, after checking the options a TS backend accepts. */
-function load(id: string, model: ModelDir, options: BackendOptions | undefined) {
-  const threads = options?.threads;
-  if (threads !== undefined && threads !== 1) {
-    throw new UsageError(`${id} runs on one thread; got threads ${threads}; pass 1 or leave it unset`);
-  }
+/** The model's config and tensors, for a TS backend that can compute from them. */
+function load(id: string, model: ModelDir) {
   const file = model.safetensorsPath;
   if (file === null) {
     throw new BackendUnavailable(

@@ -5,8 +5,9 @@ import {
   slidingWindowOf,
 } from '../../harness/core/model/families/gemma2.ts';
 import type { Gemma2Weights } from './gemma2-weights.ts';
-import { add, geglu, matmulTransposed, rmsNorm, softcap } from './kernels-f32.ts';
+import { add, geglu, rmsNorm, softcap } from './kernels-f32.ts';
 import type { AttentionOptions } from './kernels-f64.ts';
+import type { MatmulThreads } from './matmul-threads.ts';
 import { rotaryAttentionF32, type StackedAttentionF32, stackAttention } from './rotary-attention-f32.ts';
 import { RotaryDecoderF32 } from './rotary-decoder-f32.ts';
 import type { RowCacheF32 } from './row-cache-f32.ts';
@@ -33,20 +34,20 @@ export class Gemma2F32 extends RotaryDecoderF32 {
   readonly #config: Gemma2Config;
   readonly #layers: readonly LayerF32[];
 
-  constructor(weights: Gemma2Weights<Float32Array>) {
+  constructor(weights: Gemma2Weights<Float32Array>, matmuls: MatmulThreads) {
     const config = weights.config;
     const { embedTokens, norm, lmHead } = weights;
-    super(config, { embedTokens, embedScale: gemma2EmbedScale(config, 'float32'), norm, lmHead });
+    super(config, { embedTokens, embedScale: gemma2EmbedScale(config, 'float32'), norm, lmHead }, matmuls);
     this.#config = config;
     this.#layers = weights.layers.map((l, i) => ({
       inputNorm: l.inputNorm,
-      ...stackAttention(l),
+      ...stackAttention(l, matmuls),
       postAttentionNorm: l.postAttentionNorm,
       preFeedforwardNorm: l.preFeedforwardNorm,
       postFeedforwardNorm: l.postFeedforwardNorm,
-      gateWeight: l.gateWeight,
-      upWeight: l.upWeight,
-      downWeight: l.downWeight,
+      gateWeight: matmuls.share(l.gateWeight),
+      upWeight: matmuls.share(l.upWeight),
+      downWeight: matmuls.share(l.downWeight),
       attention: {
         scale: gemma2AttentionScale(config),
         softcap: config.attn_logit_softcapping,
@@ -68,15 +69,15 @@ export class Gemma2F32 extends RotaryDecoderF32 {
 
     this.#layers.forEach((layer, l) => {
       rmsNorm(s.n, s.x, layer.inputNorm, n, C, eps);
-      rotaryAttentionF32(s, layer, rows, positions, l, c, this.rope, layer.attention);
+      rotaryAttentionF32(s, layer, rows, positions, l, c, this.rope, this.matmuls, layer.attention);
       rmsNorm(s.n, s.n, layer.postAttentionNorm, n, C, eps);
       add(s.x, s.n, n * C);
 
       rmsNorm(s.n, s.x, layer.preFeedforwardNorm, n, C, eps);
-      matmulTransposed(s.gate, s.n, layer.gateWeight, null, n, C, F);
-      matmulTransposed(s.up, s.n, layer.upWeight, null, n, C, F);
+      this.matmuls.matmul(s.gate, s.n, layer.gateWeight, null, n, C, F);
+      this.matmuls.matmul(s.up, s.n, layer.upWeight, null, n, C, F);
       geglu(s.gate, s.up, n * F);
-      matmulTransposed(s.n, s.gate, layer.downWeight, null, n, F, C);
+      this.matmuls.matmul(s.n, s.gate, layer.downWeight, null, n, F, C);
       rmsNorm(s.n, s.n, layer.postFeedforwardNorm, n, C, eps);
       add(s.x, s.n, n * C);
     });

@@ -1,10 +1,11 @@
 import type { Gpt2Config } from '../../harness/core/model/families/gpt2.ts';
 import type { Gpt2Weights } from './gpt2-weights.ts';
-import { add, attention, geluNew, layerNorm, matmulTransposed, transpose } from './kernels-f32.ts';
+import { add, attention, geluNew, layerNorm, transpose } from './kernels-f32.ts';
+import type { MatmulThreads } from './matmul-threads.ts';
 import { PackedF32 } from './packed-f32.ts';
 import type { RowCacheF32 } from './row-cache-f32.ts';
 
-/** A block's parameters with every Conv1D weight transposed to [out, in] for matmulTransposed. */
+/** A block's parameters with every Conv1D weight transposed to [out, in] for MatmulThreads.matmul. */
 interface LayerF32 {
   readonly ln1Weight: Float32Array; // [C]
   readonly ln1Bias: Float32Array; // [C]
@@ -54,19 +55,25 @@ export class Gpt2F32 extends PackedF32 {
   readonly #layers: readonly LayerF32[];
   #scratch: Scratch;
 
-  constructor(weights: Gpt2Weights<Float32Array>) {
+  constructor(weights: Gpt2Weights<Float32Array>, matmuls: MatmulThreads) {
     const config = weights.config;
     const { n_embd: C, n_inner: F } = config;
-    super(config.vocab_size, config.n_positions, config.n_layer, C);
+    super(config.vocab_size, config.n_positions, config.n_layer, C, matmuls);
     const { layers, ...rest } = weights;
     this.#config = config;
-    this.#weights = rest;
+    const lmHead = matmuls.share(rest.lmHead);
+    // tied: the embedding lookup reads the shared copy too, so the original can be freed
+    this.#weights = { ...rest, lmHead, wte: rest.wte === rest.lmHead ? lmHead : rest.wte };
     this.#layers = layers.map((l) => ({
       ...l,
-      attnWeight: transpose(l.attnWeight, C, 3 * C),
-      attnProjWeight: transpose(l.attnProjWeight, C, C),
-      fcWeight: transpose(l.fcWeight, C, F),
-      fcProjWeight: transpose(l.fcProjWeight, F, C),
+      attnWeight: matmuls.share(transpose(l.attnWeight, C, 3 * C)),
+      attnBias: matmuls.share(l.attnBias),
+      attnProjWeight: matmuls.share(transpose(l.attnProjWeight, C, C)),
+      attnProjBias: matmuls.share(l.attnProjBias),
+      fcWeight: matmuls.share(transpose(l.fcWeight, C, F)),
+      fcBias: matmuls.share(l.fcBias),
+      fcProjWeight: matmuls.share(transpose(l.fcProjWeight, F, C)),
+      fcProjBias: matmuls.share(l.fcProjBias),
     }));
     this.#scratch = new Scratch(1, config);
   }
@@ -91,7 +98,7 @@ export class Gpt2F32 extends PackedF32 {
 
     this.#layers.forEach((layer, l) => {
       layerNorm(s.a, s.x, layer.ln1Weight, layer.ln1Bias, n, C, eps);
-      matmulTransposed(s.qkv, s.a, layer.attnWeight, layer.attnBias, n, C, 3 * C);
+      this.matmuls.matmul(s.qkv, s.a, layer.attnWeight, layer.attnBias, n, C, 3 * C);
       rows.forEach((row, i) => {
         const p = positions[i]!;
         row.keys(l).set(s.qkv.subarray(i * 3 * C + C, i * 3 * C + 2 * C), p * C);
@@ -102,13 +109,13 @@ export class Gpt2F32 extends PackedF32 {
         const out = s.heads.subarray(i * C, (i + 1) * C);
         attention(out, q, row.keys(l), row.values(l), positions[i]! + 1, H, H, s.scores);
       });
-      matmulTransposed(s.a, s.heads, layer.attnProjWeight, layer.attnProjBias, n, C, C);
+      this.matmuls.matmul(s.a, s.heads, layer.attnProjWeight, layer.attnProjBias, n, C, C);
       add(s.x, s.a, n * C);
 
       layerNorm(s.a, s.x, layer.ln2Weight, layer.ln2Bias, n, C, eps);
-      matmulTransposed(s.fc, s.a, layer.fcWeight, layer.fcBias, n, C, F);
+      this.matmuls.matmul(s.fc, s.a, layer.fcWeight, layer.fcBias, n, C, F);
       geluNew(s.fc, n * F);
-      matmulTransposed(s.a, s.fc, layer.fcProjWeight, layer.fcProjBias, n, F, C);
+      this.matmuls.matmul(s.a, s.fc, layer.fcProjWeight, layer.fcProjBias, n, F, C);
       add(s.x, s.a, n * C);
     });
   }
@@ -123,6 +130,6 @@ export class Gpt2F32 extends PackedF32 {
       s.a.set(s.x.subarray(t * C, (t + 1) * C), k * C);
     });
     layerNorm(s.a, s.a, lnFWeight, lnFBias, tokens.length, C, eps);
-    matmulTransposed(out, s.a, lmHead, null, tokens.length, C, V);
+    this.matmuls.matmul(out, s.a, lmHead, null, tokens.length, C, V);
   }
 }

@@ -38,8 +38,27 @@ export function matmulTransposed(
   inDim: number,
   outDim: number,
 ): void {
+  matmulOutputs(out, x, w, bias, rows, inDim, outDim, 0, outDim);
+}
+
+/**
+ * matmulTransposed's outputs [from, to) of every row, and nothing else: the unit a thread computes
+ * (matmul-threads.ts). Each output is computed the same way whatever the range, so splitting the
+ * outputs between threads changes no bit.
+ */
+export function matmulOutputs(
+  out: Float32Array,
+  x: Float32Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  rows: number,
+  inDim: number,
+  outDim: number,
+  from: number,
+  to: number,
+): void {
   const blockedRows = rows - (rows % 4);
-  for (let o = 0; o < outDim; o++) {
+  for (let o = from; o < to; o++) {
     const wo = o * inDim;
     const b = bias === null ? 0 : bias[o]!;
     for (let r = 0; r < blockedRows; r += 4) {
@@ -65,7 +84,7 @@ export function matmulTransposed(
     }
   }
   for (let r = blockedRows; r < rows; r++)
-    rowTimesWeights(out, r * outDim, x, r * inDim, w, bias, inDim, 0, outDim);
+    rowTimesWeights(out, r * outDim, x, r * inDim, w, bias, inDim, from, to);
 }
 
 /**

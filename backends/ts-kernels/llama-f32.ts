@@ -1,6 +1,7 @@
 import type { LlamaConfig } from '../../harness/core/model/families/llama.ts';
-import { add, matmulTransposed, rmsNorm, swiglu } from './kernels-f32.ts';
+import { add, rmsNorm, swiglu } from './kernels-f32.ts';
 import type { LlamaWeights } from './llama-weights.ts';
+import type { MatmulThreads } from './matmul-threads.ts';
 import { rotaryAttentionF32, type StackedAttentionF32, stackAttention } from './rotary-attention-f32.ts';
 import { RotaryDecoderF32 } from './rotary-decoder-f32.ts';
 import type { RowCacheF32 } from './row-cache-f32.ts';
@@ -23,17 +24,17 @@ export class LlamaF32 extends RotaryDecoderF32 {
   readonly #config: LlamaConfig;
   readonly #layers: readonly LayerF32[];
 
-  constructor(weights: LlamaWeights<Float32Array>) {
+  constructor(weights: LlamaWeights<Float32Array>, matmuls: MatmulThreads) {
     const { embedTokens, norm, lmHead } = weights;
-    super(weights.config, { embedTokens, embedScale: 1, norm, lmHead });
+    super(weights.config, { embedTokens, embedScale: 1, norm, lmHead }, matmuls);
     this.#config = weights.config;
     this.#layers = weights.layers.map((l) => ({
       inputNorm: l.inputNorm,
-      ...stackAttention(l),
+      ...stackAttention(l, matmuls),
       postAttentionNorm: l.postAttentionNorm,
-      gateWeight: l.gateWeight,
-      upWeight: l.upWeight,
-      downWeight: l.downWeight,
+      gateWeight: matmuls.share(l.gateWeight),
+      upWeight: matmuls.share(l.upWeight),
+      downWeight: matmuls.share(l.downWeight),
     }));
   }
 
@@ -50,14 +51,14 @@ export class LlamaF32 extends RotaryDecoderF32 {
 
     this.#layers.forEach((layer, l) => {
       rmsNorm(s.n, s.x, layer.inputNorm, n, C, eps);
-      rotaryAttentionF32(s, layer, rows, positions, l, c, this.rope);
+      rotaryAttentionF32(s, layer, rows, positions, l, c, this.rope, this.matmuls);
       add(s.x, s.n, n * C);
 
       rmsNorm(s.n, s.x, layer.postAttentionNorm, n, C, eps);
-      matmulTransposed(s.gate, s.n, layer.gateWeight, null, n, C, F);
-      matmulTransposed(s.up, s.n, layer.upWeight, null, n, C, F);
+      this.matmuls.matmul(s.gate, s.n, layer.gateWeight, null, n, C, F);
+      this.matmuls.matmul(s.up, s.n, layer.upWeight, null, n, C, F);
       swiglu(s.gate, s.up, n * F);
-      matmulTransposed(s.n, s.gate, layer.downWeight, null, n, F, C);
+      this.matmuls.matmul(s.n, s.gate, layer.downWeight, null, n, F, C);
       add(s.x, s.n, n * C);
     });
   }

@@ -1,6 +1,7 @@
 import { checkPrefillRows, checkReorder, checkStepTokens } from '../../harness/core/backend/batch-checks.ts';
 import type { Logits, LogitsSource, PrefillOptions } from '../../harness/core/backend/contract.ts';
 import { tsKernelsInfo } from './backend-info.ts';
+import type { MatmulThreads } from './matmul-threads.ts';
 import { RowCacheF32 } from './row-cache-f32.ts';
 
 export const F32_ID = 'ts:f32';
@@ -12,16 +13,19 @@ export const F32_ID = 'ts:f32';
  * within itself. Left padding exists only as each row's `pad`. A family supplies `forward` and `head`.
  */
 export abstract class PackedF32 implements LogitsSource {
-  readonly info = tsKernelsInfo(F32_ID, 'float32');
+  readonly info: ReturnType<typeof tsKernelsInfo>;
   #rows: RowCacheF32[] = [];
 
-  /** `cacheWidth`: one cached key or value vector, kvHeads · headDim. */
+  /** `cacheWidth`: one cached key or value vector, kvHeads · headDim. `matmuls`: every matrix product. */
   constructor(
     readonly vocabSize: number,
     readonly maxPositions: number,
     private readonly layerCount: number,
     private readonly cacheWidth: number,
-  ) {}
+    protected readonly matmuls: MatmulThreads,
+  ) {
+    this.info = tsKernelsInfo(F32_ID, 'float32', matmuls.threads);
+  }
 
   /**
    * Run packed tokens through every layer: token i is `ids[i]` of the row cached in `rows[i]`, at
@@ -97,9 +101,10 @@ export abstract class PackedF32 implements LogitsSource {
     this.#rows = [];
   }
 
-  /** Nothing native to release; drops the cache. */
+  /** Drops the cache and stops the matmul workers. */
   async dispose(): Promise<void> {
     this.reset();
+    await this.matmuls.dispose();
   }
 
   #forward(ids: readonly number[], rowOf: readonly number[], positions: readonly number[]): void {

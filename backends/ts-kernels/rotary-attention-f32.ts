@@ -1,6 +1,7 @@
-import { attention, matmulTransposed, type RopeTables, rope } from './kernels-f32.ts';
+import { attention, type RopeTables, rope } from './kernels-f32.ts';
 import type { AttentionOptions } from './kernels-f64.ts';
 import type { AttentionWeights } from './llama-weights.ts';
+import type { MatmulThreads } from './matmul-threads.ts';
 import type { RowCacheF32 } from './row-cache-f32.ts';
 
 /** The dimensions the fast Llama-style blocks (Llama, Gemma-2) read from their config. */
@@ -25,12 +26,16 @@ export interface StackedAttentionF32 {
   readonly oBias: Float32Array | null; // [C]
 }
 
-export function stackAttention(l: AttentionWeights<Float32Array>): StackedAttentionF32 {
+/** The stacked weights, shared with `matmuls`' threads. */
+export function stackAttention(
+  l: AttentionWeights<Float32Array>,
+  matmuls: MatmulThreads,
+): StackedAttentionF32 {
   return {
-    qkvWeight: concat([l.qWeight, l.kWeight, l.vWeight]),
-    qkvBias: l.qBias && l.kBias && l.vBias ? concat([l.qBias, l.kBias, l.vBias]) : null,
-    oWeight: l.oWeight,
-    oBias: l.oBias,
+    qkvWeight: matmuls.share(concat([l.qWeight, l.kWeight, l.vWeight])),
+    qkvBias: matmuls.share(l.qBias && l.kBias && l.vBias ? concat([l.qBias, l.kBias, l.vBias]) : null),
+    oWeight: matmuls.share(l.oWeight),
+    oBias: matmuls.share(l.oBias),
   };
 }
 
@@ -73,6 +78,7 @@ export function rotaryAttentionF32(
   l: number,
   dims: RotaryDimsF32,
   tables: RopeTables,
+  matmuls: MatmulThreads,
   options?: AttentionOptions,
 ): void {
   const { hidden_size: C, head_dim: D } = dims;
@@ -80,7 +86,7 @@ export function rotaryAttentionF32(
   const [Q, K] = [H * D, Hkv * D];
   const W = Q + 2 * K;
   const n = rows.length;
-  matmulTransposed(s.qkv, s.n, layer.qkvWeight, layer.qkvBias, n, C, W);
+  matmuls.matmul(s.qkv, s.n, layer.qkvWeight, layer.qkvBias, n, C, W);
   rows.forEach((row, i) => {
     const p = positions[i]!;
     rope(s.qkv, i * W, H, p, tables); // q
@@ -93,7 +99,7 @@ export function rotaryAttentionF32(
     const out = s.heads.subarray(i * Q, (i + 1) * Q);
     attention(out, q, row.keys(l), row.values(l), positions[i]! + 1, H, Hkv, s.scores, options);
   });
-  matmulTransposed(s.n, s.heads, layer.oWeight, layer.oBias, n, Q, C);
+  matmuls.matmul(s.n, s.heads, layer.oWeight, layer.oBias, n, Q, C);
 }
 
 function concat(parts: readonly Float32Array[]): Float32Array {

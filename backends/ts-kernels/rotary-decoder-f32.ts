@@ -1,4 +1,5 @@
-import { matmulTransposed, type RopeTables, rmsNorm, ropeTables } from './kernels-f32.ts';
+import { type RopeTables, rmsNorm, ropeTables } from './kernels-f32.ts';
+import type { MatmulThreads } from './matmul-threads.ts';
 import { PackedF32 } from './packed-f32.ts';
 import { type RotaryDimsF32, RotaryScratch } from './rotary-attention-f32.ts';
 
@@ -28,12 +29,22 @@ export abstract class RotaryDecoderF32 extends PackedF32 {
   protected readonly rope: RopeTables;
   #scratch: RotaryScratch;
 
+  readonly #ends: RotaryEndsF32;
+
   constructor(
     protected readonly dims: RotaryDecoderDimsF32,
-    private readonly ends: RotaryEndsF32,
+    ends: RotaryEndsF32,
+    matmuls: MatmulThreads,
   ) {
     const kvWidth = dims.num_key_value_heads * dims.head_dim;
-    super(dims.vocab_size, dims.max_position_embeddings, dims.num_hidden_layers, kvWidth);
+    super(dims.vocab_size, dims.max_position_embeddings, dims.num_hidden_layers, kvWidth, matmuls);
+    const lmHead = matmuls.share(ends.lmHead);
+    // tied: the embedding lookup reads the shared copy too, so the original can be freed
+    this.#ends = {
+      ...ends,
+      lmHead,
+      embedTokens: ends.embedTokens === ends.lmHead ? lmHead : ends.embedTokens,
+    };
     this.rope = ropeTables(dims.max_position_embeddings, dims.head_dim, dims.rope_theta);
     this.#scratch = new RotaryScratch(1, dims);
   }
@@ -43,7 +54,7 @@ export abstract class RotaryDecoderF32 extends PackedF32 {
     const C = this.dims.hidden_size;
     if (this.#scratch.tokens < ids.length) this.#scratch = new RotaryScratch(ids.length, this.dims);
     const s = this.#scratch;
-    const { embedTokens, embedScale } = this.ends;
+    const { embedTokens, embedScale } = this.#ends;
     ids.forEach((id, i) => {
       for (let j = 0; j < C; j++) s.x[i * C + j] = embedTokens[id * C + j]! * embedScale;
     });
@@ -58,7 +69,7 @@ export abstract class RotaryDecoderF32 extends PackedF32 {
     tokens.forEach((t, k) => {
       s.n.set(s.x.subarray(t * C, (t + 1) * C), k * C);
     });
-    rmsNorm(s.n, s.n, this.ends.norm, tokens.length, C, eps);
-    matmulTransposed(out, s.n, this.ends.lmHead, null, tokens.length, C, V);
+    rmsNorm(s.n, s.n, this.#ends.norm, tokens.length, C, eps);
+    this.matmuls.matmul(out, s.n, this.#ends.lmHead, null, tokens.length, C, V);
   }
 }

@@ -1,4 +1,5 @@
 import { Gpt2F32 } from '../../backends/ts-kernels/gpt2-f32.ts';
+import { MatmulThreads } from '../../backends/ts-kernels/matmul-threads.ts';
 import type { Logits, LogitsSource, PrefillOptions } from '../../harness/core/backend/contract.ts';
 import type { ModelDir } from '../../harness/core/model/model-dir.ts';
 import { gpt2WeightsOf } from './gpt2-weights-of.ts';
@@ -22,7 +23,12 @@ export class OffByOnePositions extends WrappedSource {
   static create(model: ModelDir, fromStep: number): OffByOnePositions {
     const weights = gpt2WeightsOf(model, Float32Array, 'the off-by-one position fault');
     const { wpe } = weights;
-    return new OffByOnePositions(new Gpt2F32(weights), wpe, weights.config.n_embd, fromStep);
+    return new OffByOnePositions(
+      new Gpt2F32(weights, MatmulThreads.start(1)),
+      wpe,
+      weights.config.n_embd,
+      fromStep,
+    );
   }
 
   private constructor(inner: LogitsSource, wpe: Float32Array, width: number, fromStep: number) {

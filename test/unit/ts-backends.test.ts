@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Gpt2F32 } from '../../backends/ts-kernels/gpt2-f32.ts';
 import { Gpt2F64 } from '../../backends/ts-kernels/gpt2-f64.ts';
 import { gpt2Weights } from '../../backends/ts-kernels/gpt2-weights.ts';
+import { MatmulThreads } from '../../backends/ts-kernels/matmul-threads.ts';
 import { type Logits, type LogitsSource, logitsRow } from '../../harness/core/backend/contract.ts';
 import { UsageError } from '../../harness/core/errors.ts';
 import { randomGpt2 } from './helpers/random-gpt2.ts';
@@ -11,7 +12,8 @@ const model = randomGpt2();
 const V = model.config.vocab_size;
 const P = model.config.n_positions;
 const makeF64 = (): Gpt2F64 => new Gpt2F64(gpt2Weights(model.tensors, model.config, Float64Array, 'random'));
-const makeF32 = (): Gpt2F32 => new Gpt2F32(gpt2Weights(model.tensors, model.config, Float32Array, 'random'));
+const makeF32 = (): Gpt2F32 =>
+  new Gpt2F32(gpt2Weights(model.tensors, model.config, Float32Array, 'random'), MatmulThreads.start(1));
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);

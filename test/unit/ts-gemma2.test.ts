@@ -5,6 +5,7 @@ import { Gemma2F64 } from '../../backends/ts-kernels/gemma2-f64.ts';
 import { gemma2Weights } from '../../backends/ts-kernels/gemma2-weights.ts';
 import * as f32 from '../../backends/ts-kernels/kernels-f32.ts';
 import * as f64 from '../../backends/ts-kernels/kernels-f64.ts';
+import { MatmulThreads } from '../../backends/ts-kernels/matmul-threads.ts';
 import { logitsRow } from '../../harness/core/backend/contract.ts';
 import { ModelDirError } from '../../harness/core/errors.ts';
 import { type Gemma2Config, gemma2EmbedScale } from '../../harness/core/model/families/gemma2.ts';
@@ -101,7 +102,7 @@ describe.each(GEMMA2_VARIANTS)('ts:f32 agrees with the ts:f64 reference: %s', (_
   it('on a padded batch prefill and the steps after it: max |Δlogit| < 1e-4', async () => {
     const tensors = smallGemma2Tensors(config);
     const slow = reference(config, tensors);
-    const fast = new Gemma2F32(gemma2Weights(tensors, config, Float32Array, 'w'));
+    const fast = new Gemma2F32(gemma2Weights(tensors, config, Float32Array, 'w'), MatmulThreads.start(1));
     const rows = [tokens(9, 1), tokens(3, 2), tokens(6, 3)];
     const a = await slow.prefill(rows, { allPositions: true });
     expect(Math.max(...a.data) - Math.min(...a.data), 'logits spread over several units').toBeGreaterThan(1);

@@ -3,6 +3,7 @@ import { tsF32Factory, tsF64Factory } from '../../backends/ts-kernels/factories.
 import { LlamaF32 } from '../../backends/ts-kernels/llama-f32.ts';
 import { LlamaF64 } from '../../backends/ts-kernels/llama-f64.ts';
 import { llamaWeights } from '../../backends/ts-kernels/llama-weights.ts';
+import { MatmulThreads } from '../../backends/ts-kernels/matmul-threads.ts';
 import { ModelDirError } from '../../harness/core/errors.ts';
 import type { LlamaConfig } from '../../harness/core/model/families/llama.ts';
 import type { HostTensor } from '../../harness/core/model/tensor.ts';
@@ -24,7 +25,7 @@ describe.each(LLAMA_VARIANTS)('ts:f32 agrees with the ts:f64 reference: %s', (_n
 
   it('on a padded batch prefill and the steps after it: max |Δlogit| < 1e-4', async () => {
     const reference = new LlamaF64(llamaWeights(tensors, config, Float64Array, 'w'));
-    const fast = new LlamaF32(llamaWeights(tensors, config, Float32Array, 'w'));
+    const fast = new LlamaF32(llamaWeights(tensors, config, Float32Array, 'w'), MatmulThreads.start(1));
     const rows = [tokens(9, 1), tokens(3, 2), tokens(6, 3)];
     const a = await reference.prefill(rows, { allPositions: true });
     expect(Math.max(...a.data) - Math.min(...a.data), 'logits spread over several units').toBeGreaterThan(4);
