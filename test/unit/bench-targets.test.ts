@@ -20,7 +20,15 @@ const sample = (modelMsPerStep: number | null, endToEndMsPerToken: number): Lane
 
 /** Two rounds where every lane took the given ms (model, end to end) in both. */
 function run(lanes: Partial<Record<LaneName, [number | null, number]>>, processorMs = 0.1): TargetRun {
-  const all: LaneName[] = ['ours-greedy', 'bare-ort', 'transformers-js', 'ours-beam', 'ts-f32'];
+  const all: LaneName[] = [
+    'ours-greedy',
+    'bare-ort',
+    'transformers-js',
+    'ours-beam',
+    'ts-f32',
+    'ort-parallel',
+    'ort-web-wasm',
+  ];
   const samples = Object.fromEntries(
     all.map((lane) => {
       const ms = lanes[lane];
@@ -57,6 +65,8 @@ describe('evaluateTargets', () => {
         'transformers-js': [null, 11],
         'ours-beam': [14, 18],
         'ts-f32': [60, 61],
+        'ort-parallel': [6, 7],
+        'ort-web-wasm': [20, 21],
       }),
     );
     const byId = Object.fromEntries(outcomes.map((o) => [o.id, o]));
@@ -76,8 +86,20 @@ describe('evaluateTargets', () => {
       /limited by full-vocabulary passes .*: temperature 0\.10 ms, top_k 0\.30 ms$/,
     );
     expect(byId['4']!.ratio).toBeCloseTo(18 / 11, 12);
+    // 5 and 5w divide by the lanes on the parallel thread count, not by the one-thread ours-greedy
+    expect(byId['5']!.ratio).toBeCloseTo(6 / 60, 12);
     expect(byId['5']!.status).toBe('miss');
-    expect(byId['5']!.detail).toMatch(/scalar JavaScript.*0\.5× needs ≤ 20\.00 ms\/step/);
+    expect(byId['5']!.detail).toMatch(
+      /vs ort-node:cpu 166\.7 t\/s, \d+ thread\(s\) each; limited by scalar JavaScript.*run 10\.0× faster; 0\.5× needs ≤ 12\.00 ms\/step/,
+    );
+    expect(byId['5w']!.ratio).toBeCloseTo(20 / 60, 12);
+    expect(byId['5w']!.detail).toMatch(
+      /ort-web:wasm's 128-bit WebAssembly SIMD kernels run 3\.0× faster; 0\.5× needs ≤ 40\.00 ms/,
+    );
+    const fastTs = evaluateTargets(run({ 'ts-f32': [30, 31], 'ort-web-wasm': [20, 21] })).find(
+      (o) => o.id === '5w',
+    )!;
+    expect(fastTs).toMatchObject({ status: 'pass', detail: expect.not.stringContaining('limited') });
   });
 
   it('marks targets whose lane was refused by the conformance gate as not run, with the failing check', () => {

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { type MachineRecord, machineRecord } from '../../core/machine.ts';
 import { benchModelOf, loadBenchModel } from '../../engine/bench/bench-model.ts';
 import { ConformanceGate } from '../../engine/bench/conformance-gate.ts';
@@ -8,13 +9,13 @@ import { eosTokenIds } from '../../engine/model/eos-token-ids.ts';
 import { backendFactory, referenceFactory } from '../registry.ts';
 import { benchSamplingChain, type ChainCost, chainCost } from './micro/processor-tasks.ts';
 import {
+  backendLane,
   type LaneGroup,
   type LaneName,
   type LaneSample,
   ortLanes,
   promptLogits,
   transformersJsLanes,
-  tsF32Lanes,
 } from './target-lanes.ts';
 
 export interface TargetSettings {
@@ -23,8 +24,10 @@ export interface TargetSettings {
   readonly rounds: number;
   readonly promptTokens: number;
   readonly newTokens: number;
-  /** One intra-op thread for every ORT session: see README "Benchmarks" for why. */
+  /** One intra-op thread for every ORT session of targets 1–4: see README "Benchmarks" for why. */
   readonly threads: number;
+  /** Threads of ts:f32 and its peers in targets 5 and 5w, the same on both sides: every core. */
+  readonly parallelThreads: number;
   readonly numBeams: number;
   readonly recheck: boolean;
 }
@@ -35,6 +38,7 @@ export const DEFAULT_TARGET_SETTINGS: TargetSettings = {
   promptTokens: 16,
   newTokens: 64,
   threads: 1,
+  parallelThreads: os.availableParallelism(),
   numBeams: 4,
   recheck: false,
 };
@@ -57,7 +61,7 @@ export interface TargetRun {
 /**
  * Everything the targets table needs, measured in one process on one model: the harness decoding
  * with ort-node:cpu (greedy and beam), the bare ORT loop on the same session, transformers.js
- * generate() and ts:f32, each once per round after one warm-up round, plus the processor chain
+ * generate(), and ts:f32 beside ort-node:cpu and ort-web:wasm on the parallel thread count, each once per round after one warm-up round, plus the processor chain
  * between rounds. Lane order (and session creation order) flips every round to cancel drift.
  */
 export async function runTargets(settings: TargetSettings, progress: Progress): Promise<TargetRun> {
@@ -65,7 +69,7 @@ export async function runTargets(settings: TargetSettings, progress: Progress): 
   const prompt = syntheticPrompt(settings.promptTokens, model.config.vocab_size, eosTokenIds(model));
   const greedy: GenerationConfig = { ...HF_DEFAULTS, max_new_tokens: settings.newTokens, eos_token_id: [] };
   const beam: GenerationConfig = { ...greedy, num_beams: settings.numBeams };
-  const { threads } = settings;
+  const { threads, parallelThreads } = settings;
 
   progress.status(`${model.name}: hashing the model files`);
   const gate = new ConformanceGate(model, (await benchModelOf(model)).sha256, {
@@ -75,10 +79,9 @@ export async function runTargets(settings: TargetSettings, progress: Progress): 
   const refused: Partial<Record<LaneName, string>> = {};
   const verdictFor = async (backendId: string, lanes: LaneName[]): Promise<boolean> => {
     progress.status(`${backendId} on ${model.name}: conformance (cached per model sha)`);
-    const verdict = await gate.check(
-      backendFactory(backendId),
-      backendId.startsWith('ts:') ? {} : { threads },
-    );
+    const verdict = await gate.check(backendFactory(backendId), {
+      threads: backendId === 'ort-node:cpu' ? threads : parallelThreads,
+    });
     if (verdict.passed) return true;
     const why = `${backendId} failed conformance: ${verdict.failedChecks.map((c) => `${c.name} (${c.detail})`).join('; ')}`;
     for (const lane of lanes) refused[lane] = why;
@@ -86,8 +89,10 @@ export async function runTargets(settings: TargetSettings, progress: Progress): 
     return false;
   };
   // the bare loop runs on ort-node:cpu's own session, so it stands or falls with it
-  const ortOk = await verdictFor('ort-node:cpu', ['ours-greedy', 'ours-beam', 'bare-ort']);
+  const ortOk = await verdictFor('ort-node:cpu', ['ours-greedy', 'ours-beam', 'bare-ort', 'ort-parallel']);
   const tsOk = await verdictFor('ts:f32', ['ts-f32']);
+  // onnxruntime-web fixes its thread count at its first session in the process: this one
+  const wasmOk = await verdictFor('ort-web:wasm', ['ort-web-wasm']);
   await gate.dispose();
 
   const samples: Record<LaneName, LaneSample[]> = {
@@ -96,18 +101,22 @@ export async function runTargets(settings: TargetSettings, progress: Progress): 
     'transformers-js': [],
     'ours-beam': [],
     'ts-f32': [],
+    'ort-parallel': [],
+    'ort-web-wasm': [],
   };
   const chain = benchSamplingChain();
   const processorCost: ChainCost[] = [];
   const logits = ortOk ? await promptLogits(model, prompt) : null;
   progress.status('loading ts:f32');
-  const tsGroup = tsOk ? await tsF32Lanes(model, greedy) : null;
+  const tsGroup = tsOk ? await backendLane('ts-f32', 'ts:f32', model, parallelThreads, greedy) : null;
   // Fresh ONNX Runtime sessions every round: identical sessions in one process differ by up to ~10%
   // in speed depending on where their weights land in memory (measured), so each round draws anew
   // and the median over rounds averages that out instead of baking one draw into every ratio.
   const openers: (() => Promise<LaneGroup | null>)[] = [
     async () => (ortOk ? ortLanes(model, threads, greedy, beam) : null),
     () => transformersJsLanes(model, threads, settings.newTokens),
+    async () => (ortOk ? backendLane('ort-parallel', 'ort-node:cpu', model, parallelThreads, greedy) : null),
+    async () => (wasmOk ? backendLane('ort-web-wasm', 'ort-web:wasm', model, parallelThreads, greedy) : null),
   ];
   try {
     for (let round = 0; round <= settings.rounds; round++) {
@@ -115,7 +124,7 @@ export async function runTargets(settings: TargetSettings, progress: Progress): 
       const flip = <T>(xs: readonly T[]) => (round % 2 === 0 ? [...xs] : [...xs].reverse());
       const groups: LaneGroup[] = [];
       try {
-        progress.status(`${label}: loading ort-node:cpu and transformers.js sessions`);
+        progress.status(`${label}: loading the ONNX Runtime and transformers.js sessions`);
         for (const open of flip(openers)) {
           const group = await open();
           if (group) groups.push(group);

@@ -11,8 +11,19 @@ import { createBackend } from '../registry.ts';
 import { BareOrtLoop } from './bare-ort-loop.ts';
 import { openTransformersJs, timeTransformersJsGreedy } from './transformers-js-generate.ts';
 
-/** What the targets compare, one decode of each per round. */
-export type LaneName = 'ours-greedy' | 'bare-ort' | 'transformers-js' | 'ours-beam' | 'ts-f32';
+/**
+ * What the targets compare, one decode of each per round. The first four run one intra-op thread;
+ * `ts-f32` and its two ONNX Runtime peers (`ort-parallel`: ort-node:cpu, `ort-web-wasm`: onnxruntime-web's
+ * WebAssembly build in Node) run the settings' parallel thread count, all the same.
+ */
+export type LaneName =
+  | 'ours-greedy'
+  | 'bare-ort'
+  | 'transformers-js'
+  | 'ours-beam'
+  | 'ts-f32'
+  | 'ort-parallel'
+  | 'ort-web-wasm';
 
 /**
  * One decode of one lane, reduced to per-token figures: wall-clock medians (robust to the scheduler
@@ -126,9 +137,16 @@ export async function transformersJsLanes(
   };
 }
 
-export async function tsF32Lanes(model: ModelDir, greedy: GenerationConfig): Promise<LaneGroup> {
-  const source = await createBackend('ts:f32', model);
-  return { lanes: [harnessLane('ts-f32', source, greedy)], dispose: () => source.dispose() };
+/** One backend decoding greedily through the harness on `threads` threads: a lane of its own. */
+export async function backendLane(
+  name: LaneName,
+  backendId: string,
+  model: ModelDir,
+  threads: number,
+  greedy: GenerationConfig,
+): Promise<LaneGroup> {
+  const source = await createBackend(backendId, model, { threads });
+  return { lanes: [harnessLane(name, source, greedy)], dispose: () => source.dispose() };
 }
 
 /** The prompt's next-token logits from ort-node:cpu (float32 copy): real input for timing the processors. */

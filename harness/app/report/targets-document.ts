@@ -18,7 +18,7 @@ export function targetsDocument(run: TargetRun, outcomes: readonly TargetOutcome
     {
       kind: 'lines',
       lines: [
-        `targets on ${s.model}: batch 1, ${s.promptTokens}-token prompt, ${s.newTokens} new tokens, ${s.threads} intra-op thread(s) everywhere, ` +
+        `targets on ${s.model}: batch 1, ${s.promptTokens}-token prompt, ${s.newTokens} new tokens, ${s.threads} intra-op thread(s) for targets 1–4 and ${s.parallelThreads} for ts:f32 and its peers (5, 5w), ` +
           `${s.rounds} rounds (lane order reversed every round), median of per-round ratios of wall-clock medians; ` +
           'the CPU-time ratio (process CPU time of the same work, V8 background GC included) is the steadier estimate on a shared machine',
         `machine: ${run.machine.cpuModel} × ${run.machine.logicalCores}, node ${run.machine.node}, commit ${run.machine.gitCommit ?? 'n/a'}; ${run.createdAt}`,

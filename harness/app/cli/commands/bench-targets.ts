@@ -12,8 +12,9 @@ const HELP = `decode-harness bench targets [--model NAME|DIR (${d.model})] [--ro
 The performance targets, each a ratio measured within this one run (so a busy machine slows both
 sides): harness overhead against a bare onnxruntime-node loop, against transformers.js generate(),
 the processor chain's share of a decode step, beam search's cost per step, and ts:f32 against
-ort-node:cpu. Every lane decodes the same ${d.promptTokens}-token synthetic prompt once per round, one intra-op
-thread each; rounds alternate the lane order. Prints each figure, its goal, pass/miss, and for a
+ort-node:cpu and ort-web:wasm. Every lane decodes the same ${d.promptTokens}-token synthetic prompt once per round,
+one intra-op thread each, except ts:f32 and its two peers, which run on every core (${d.parallelThreads} here);
+rounds alternate the lane order. Prints each figure, its goal, pass/miss, and for a
 miss what limits it. This is \`npm run bench\`.
   --fail-on-miss  exit 1 when a target is missed (for CI; by default the table is informational)
   --json   print one ${BENCH_TARGETS_SCHEMA} object (raw per-round samples included) on stdout`;
