@@ -145,7 +145,11 @@ export class MatmulThreads {
   /** Stop the workers and wait for them to exit. */
   async dispose(): Promise<void> {
     if (this.#workers.length === 0) return;
-    const exited = this.#workers.map((w) => new Promise((resolve) => w.once('exit', resolve)));
+    // ref'd again: an unref'd worker's exit alone would not keep the event loop alive to see it
+    const exited = this.#workers.map((w) => {
+      w.ref();
+      return new Promise((resolve) => w.once('exit', resolve));
+    });
     Atomics.store(this.#control, OP, OP_EXIT);
     Atomics.add(this.#control, GENERATION, 1);
     Atomics.notify(this.#control, GENERATION);

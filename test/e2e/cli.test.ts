@@ -52,6 +52,19 @@ describe('decode-harness CLI', () => {
     expect(typeof out.text).toBe('string');
   });
 
+  it('generate on ts:f32 with worker threads exits cleanly with the one-thread tokens', () => {
+    const generate = (threads: string) => {
+      const args = ['generate', '--prompt', 'Hello, world', '--backend', 'ts:f32', '--threads', threads];
+      const run = runCli([...args, '--max-new-tokens', '4', '--json']);
+      expect(run.code, run.stderr).toBe(0); // disposing the workers must not end the process early (exit 13)
+      return JSON.parse(run.stdout);
+    };
+    const [threaded, single] = [generate('2'), generate('1')];
+    expect(threaded.backend.threads).toBe(2);
+    expect(threaded.tokenIds).toEqual(single.tokenIds);
+    expect(threaded.totalLogprob).toBe(single.totalLogprob);
+  });
+
   it('trace prints the token document, the per-step table and the total logprob', () => {
     const run = runCli([
       'trace',
