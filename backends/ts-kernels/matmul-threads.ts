@@ -4,6 +4,12 @@ import { matmulOutputs, matmulTransposed, rowTimesWeights } from './kernels-f32.
 /** Below this many multiply-adds a matmul runs on the calling thread: waking a worker costs more. */
 const DEFAULT_MIN_SPLIT_MACS = 1 << 17;
 
+/**
+ * Polls of the control block before sleeping in Atomics.wait (~0.1 ms): a forward pass issues its
+ * products a few tens of µs apart, and a futex wake-up costs more than that on a shared VM.
+ */
+const SPIN_POLLS = 10_000;
+
 /** How long the caller waits for a worker's share before calling the pool broken. */
 const WORKER_TIMEOUT_MS = 120_000;
 
@@ -19,7 +25,7 @@ const OP_EXIT = 2;
 const NO_BIAS = -1;
 
 /**
- * A worker: wait for the generation to move, take any arrays the caller has registered since
+ * A worker: wait for the generation to move (polling briefly, then sleeping), take any arrays the caller has registered since
  * (posted on its port, read synchronously), compute its outputs, count itself done. The kernel is
  * kernels-f32.ts's own functions as source text, so the threads run the very code the caller runs.
  */
@@ -32,6 +38,7 @@ const arrays = new Map();
 const take = () => { for (let m; (m = receiveMessageOnPort(port)); ) arrays.set(m.message.id, new Float32Array(m.message.buffer, m.message.byteOffset, m.message.length)); };
 let seen = 0;
 for (;;) {
+  for (let i = 0; i < ${SPIN_POLLS} && Atomics.load(ctl, ${GENERATION}) === seen; i++);
   Atomics.wait(ctl, ${GENERATION}, seen);
   seen = Atomics.load(ctl, ${GENERATION});
   if (ctl[${OP}] === ${OP_EXIT}) break;
@@ -159,6 +166,7 @@ export class MatmulThreads {
 
   #awaitWorkers(): void {
     const ctl = this.#control;
+    for (let i = 0; i < SPIN_POLLS && Atomics.load(ctl, DONE) < this.#workers.length; i++);
     const deadline = performance.now() + WORKER_TIMEOUT_MS;
     for (let done = Atomics.load(ctl, DONE); done < this.#workers.length; done = Atomics.load(ctl, DONE)) {
       if (performance.now() > deadline) {

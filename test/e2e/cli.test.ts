@@ -56,7 +56,7 @@ describe('decode-harness CLI', () => {
     const generate = (threads: string) => {
       const args = ['generate', '--prompt', 'Hello, world', '--backend', 'ts:f32', '--threads', threads];
       const run = runCli([...args, '--max-new-tokens', '4', '--json']);
-      expect(run.code, run.stderr).toBe(0); // disposing the workers must not end the process early (exit 13)
+      expect(run.code, run.stderr).toBe(0);
       return JSON.parse(run.stdout);
     };
     const [threaded, single] = [generate('2'), generate('1')];

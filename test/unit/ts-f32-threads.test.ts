@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { tsF32Factory } from '../../backends/ts-kernels/factories.ts';
 import { Gemma2F32 } from '../../backends/ts-kernels/gemma2-f32.ts';
@@ -77,5 +79,25 @@ describe('ts:f32 on worker threads gives the one-thread bits (the split is by ou
     const model = await loadModelDir('tiny-gpt2');
     await expect(tsF32Factory.create(model, { threads: 0 })).rejects.toThrow(UsageError);
     await expect(tsF32Factory.create(model, { threads: 1.5 })).rejects.toThrow(/threads 1\.5/);
+  });
+
+  it('disposing the workers keeps a plain Node process alive until they exit (no exit 13)', () => {
+    // Workers are unref'd so an undisposed backend cannot hold a process open; awaiting their exit
+    // must ref them again, or a process with nothing else pending ends mid-await with code 13.
+    const threads = new URL('../../backends/ts-kernels/matmul-threads.ts', import.meta.url).href;
+    const script = `import { register } from 'tsx/esm/api'; register();
+      const { MatmulThreads } = await import(${JSON.stringify(threads)});
+      await MatmulThreads.start(2).dispose();
+      console.log('disposed');`;
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect({ status: run.status, stdout: run.stdout.trim() }, run.stderr).toEqual({
+      status: 0,
+      stdout: 'disposed',
+    });
   });
 });
