@@ -84,6 +84,7 @@ export class MatmulThreads {
     this.#workers = channels.map((c, index) => {
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
+        execArgv: [], // plain CommonJS whatever the parent's flags (--input-type=module would make it ESM)
         workerData: { control: this.#control.buffer, port: c.port2, index },
         transferList: [c.port2],
       });
