@@ -70,18 +70,19 @@ export async function samplingSearch(
       // Greedy with no processors reads the raw row: no copy, no history (the hot path of bench).
       const unprocessed = !rng && chain.processors.length === 0;
       const scores = unprocessed ? raw : transformersJsMode ? Float32Array.from(raw) : Float64Array.from(raw);
-      if (!unprocessed) {
-        chain.apply(scores, { ids: [...promptIds, ...row.generated], promptLength: promptIds.length });
-      }
+      const sequence = { ids: [...promptIds, ...row.generated], promptLength: promptIds.length };
+      // After top-k the choice reads the k candidates the chain left, not the row (candidate-list.ts).
+      const list = unprocessed ? null : chain.applyAndList(scores, sequence);
+      const idOf = (j: number) => (list === null ? j : list.ids[j]!);
       let record: StepRecord;
       if (rng) {
         const choice = transformersJsMode
           ? transformersJsChoice(scores as Float32Array, config.top_k, rng)
-          : inverseCdfChoice(scores, rng.next());
-        record = stepRecord(summary, choice.id, choice);
+          : inverseCdfChoice(list?.scores ?? scores, rng.next());
+        record = stepRecord(summary, transformersJsMode ? choice.id : idOf(choice.id), choice);
       } else {
         const best = unprocessed ? summary.top[0]?.[0] : undefined; // the raw argmax, already found
-        record = stepRecord(summary, best ?? argmax(scores));
+        record = stepRecord(summary, best ?? idOf(argmax(list?.scores ?? scores)));
       }
       // The walk is of what the choice read; transformers.js's sampler keeps a top-k of its own.
       const walked = unprocessed || transformersJsMode ? null : scores;

@@ -3,6 +3,7 @@ import { BENCH_SAMPLING } from '../../../engine/bench/bench-config.ts';
 import { cpuMs } from '../../../engine/bench/timed-source.ts';
 import { logSoftmax } from '../../../engine/decode/log-softmax.ts';
 import {
+  chainOf,
   createProcessorChain,
   type ProcessorChain,
 } from '../../../engine/decode/processors/processor-chain.ts';
@@ -75,41 +76,47 @@ export function processorTasks(logits: Float32Array = modelLikeLogits()): MicroT
 export interface ChainCost {
   readonly wallMs: number;
   readonly cpuMs: number;
-  /** Median wall-clock ms of each processor inside the chain, by name, in chain order. */
+  /**
+   * Each processor's share inside the chain, by name, in chain order: the median of the chain up to
+   * and including it minus the median of the chain before it (what it adds where the chain runs it,
+   * on the row or on the candidate list after top-k).
+   */
   readonly perProcessorMs: Readonly<Record<string, number>>;
 }
 
 /**
  * What one chain.apply over `logits` costs, timed by hand over `applications` calls, each on a fresh
- * float64 copy made outside the timing, processor by processor (so a miss can name the expensive
- * one). The wall-clock median ignores the calls the scheduler interrupted (on a busy machine a
- * 0.5 ms call sometimes takes 10). For the targets, which interleave this with their decode rounds.
+ * float64 copy made outside the timing; then every prefix of the chain the same way, so a miss can
+ * name the expensive processor. The wall-clock median ignores the calls the scheduler interrupted
+ * (on a busy machine a 0.5 ms call sometimes takes 10). For the targets, which interleave this
+ * with their decode rounds.
  */
 export function chainCost(chain: ProcessorChain, logits: Float32Array, applications: number): ChainCost {
   const sequence = sequenceSoFar(logits.length);
   const scores = new Float64Array(logits.length);
-  const totals: number[] = [];
-  const each = chain.processors.map(() => [] as number[]);
-  let cpuTotalMs = 0;
-  for (let i = 0; i < applications; i++) {
-    scores.set(logits);
-    const cpu0 = cpuMs();
-    let total = 0;
-    chain.processors.forEach((processor, p) => {
+  const timed = (c: ProcessorChain) => {
+    const wall: number[] = [];
+    let cpuTotalMs = 0;
+    for (let i = 0; i < applications; i++) {
+      scores.set(logits);
+      const cpu0 = cpuMs();
       const t0 = performance.now();
-      processor.apply(scores, sequence);
-      const ms = performance.now() - t0;
-      each[p]!.push(ms);
-      total += ms;
-    });
-    cpuTotalMs += cpuMs() - cpu0;
-    totals.push(total);
-  }
+      c.apply(scores, sequence);
+      wall.push(performance.now() - t0);
+      cpuTotalMs += cpuMs() - cpu0;
+    }
+    return { wallMs: median(wall), cpuMs: cpuTotalMs / applications };
+  };
+  const whole = timed(chain);
+  const prefixMs = chain.processors.map((_, p) => timed(chainOf(chain.processors.slice(0, p + 1))).wallMs);
   return {
-    wallMs: median(totals),
-    cpuMs: cpuTotalMs / applications,
+    ...whole,
     perProcessorMs: Object.fromEntries(
-      chain.processors.map((processor, p) => [processor.name, median(each[p]!)]),
+      // a share below the timing noise can come out negative: it is shown as 0
+      chain.processors.map((processor, p) => [
+        processor.name,
+        Math.max(0, prefixMs[p]! - (p === 0 ? 0 : prefixMs[p - 1]!)),
+      ]),
     ),
   };
 }

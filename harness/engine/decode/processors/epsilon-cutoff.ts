@@ -30,6 +30,7 @@ export function createEpsilonCutoff(epsilon: number, minTokensToKeep = 1): Logit
   }
   return {
     name: 'epsilon_cutoff',
+    ignoresFiltered: true,
     apply(scores) {
       if (epsilon === epsilonCutoffNoOp) return;
       cutBelow(scores, minTokensToKeep, epsilon);

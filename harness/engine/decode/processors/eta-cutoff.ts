@@ -34,6 +34,7 @@ export function createEtaCutoff(epsilon: number, minTokensToKeep = 1): LogitsPro
   const sqrtEpsilon = Math.sqrt(epsilon);
   return {
     name: 'eta_cutoff',
+    ignoresFiltered: true,
     apply(scores) {
       if (epsilon === etaCutoffNoOp) return;
       cutBelow(scores, minTokensToKeep, (entropy) => Math.min(epsilon, sqrtEpsilon * Math.exp(-entropy)));

@@ -22,4 +22,16 @@ export interface LogitsProcessor {
   /** The HF generation_config option it implements ('top_p'), or 'chain' for a chain. */
   readonly name: string;
   apply(scores: ScoresRow, sequence: SequenceSoFar): void;
+  /**
+   * True when what it does to the finite scores is the same with the -Infinity entries left out of
+   * the row and the rest kept in ascending id order: it skips filtered tokens (or adds their zero
+   * probability), and reads positions only for their order (ties to the lower id), never as token
+   * ids. The chain then runs it on the candidate list after top-k (candidate-list.ts), not the row.
+   */
+  readonly ignoresFiltered?: boolean;
+  /**
+   * A filter that leaves few tokens (top_k): `apply`, returning the ids it kept in ascending order
+   * (null when it cut nothing). Every token left out is -Infinity; a kept one may be too.
+   */
+  applyListing?(scores: ScoresRow, sequence: SequenceSoFar): Int32Array | null;
 }

@@ -16,6 +16,7 @@ export function createMinP(minP: number, minTokensToKeep = 1): LogitsProcessor {
   }
   return {
     name: 'min_p',
+    ignoresFiltered: true,
     apply(scores) {
       const n = scores.length;
       let max = Number.NEGATIVE_INFINITY;

@@ -1,4 +1,5 @@
 import { UsageError } from '../../../core/errors.ts';
+import { type CandidateList, gatherCandidates, scatterCandidates } from './candidate-list.ts';
 import { createEpsilonCutoff, epsilonCutoffNoOp } from './epsilon-cutoff.ts';
 import { createEtaCutoff, etaCutoffNoOp } from './eta-cutoff.ts';
 import type { LogitsProcessor, ScoresRow, SequenceSoFar } from './logits-processor.ts';
@@ -34,6 +35,11 @@ export interface ProcessorOptions {
 /** A chain is itself a processor (llama.cpp's sampler chain); `processors` shows what will run. */
 export interface ProcessorChain extends LogitsProcessor {
   readonly processors: readonly LogitsProcessor[];
+  /**
+   * `apply`, and the candidate list the row was narrowed to (null if no filter narrowed it), so a
+   * sampler can read k entries instead of the vocabulary. The row is complete either way.
+   */
+  applyAndList(scores: ScoresRow, sequence: SequenceSoFar): CandidateList | null;
 }
 
 /**
@@ -79,11 +85,48 @@ export function createProcessorChain(options: ProcessorOptions): ProcessorChain 
   add(options.typicalP, typicalPNoOp, (p) => createTypicalP(p, minTokensToKeep), sample);
   add(options.epsilonCutoff, epsilonCutoffNoOp, (e) => createEpsilonCutoff(e, minTokensToKeep), sample);
   add(options.etaCutoff, etaCutoffNoOp, (e) => createEtaCutoff(e, minTokensToKeep), sample);
+  return chainOf(processors);
+}
+
+/** The chain of these processors, in this order (createProcessorChain's; the bench times prefixes). */
+export function chainOf(processors: readonly LogitsProcessor[]): ProcessorChain {
   return {
     name: 'chain',
     processors,
     apply(scores: ScoresRow, sequence: SequenceSoFar) {
-      for (const processor of processors) processor.apply(scores, sequence);
+      applyAndList(processors, scores, sequence);
     },
+    applyAndList: (scores: ScoresRow, sequence: SequenceSoFar) => applyAndList(processors, scores, sequence),
   };
+}
+
+/**
+ * Run the processors in order. Once a filter lists its survivors (top_k), the processors after it
+ * that ignore filtered tokens run on that candidate list rather than the whole row (llama.cpp's
+ * design: after top-k, k entries, not V); one that does not is given the row back first.
+ */
+function applyAndList(
+  processors: readonly LogitsProcessor[],
+  scores: ScoresRow,
+  sequence: SequenceSoFar,
+): CandidateList | null {
+  let list: CandidateList | null = null;
+  for (const processor of processors) {
+    if (list !== null && processor.ignoresFiltered) {
+      processor.apply(list.scores, sequence);
+      continue;
+    }
+    if (list !== null) {
+      scatterCandidates(list, scores);
+      list = null;
+    }
+    if (processor.applyListing) {
+      const ids = processor.applyListing(scores, sequence);
+      if (ids !== null) list = gatherCandidates(scores, ids);
+    } else {
+      processor.apply(scores, sequence);
+    }
+  }
+  if (list !== null) scatterCandidates(list, scores);
+  return list;
 }

@@ -17,6 +17,7 @@ export function createTemperature(temperature: number): LogitsProcessor {
   }
   return {
     name: 'temperature',
+    ignoresFiltered: true,
     apply(scores) {
       for (let i = 0; i < scores.length; i++) scores[i] = scores[i]! / temperature;
     },

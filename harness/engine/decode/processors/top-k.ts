@@ -51,16 +51,22 @@ export function createTopK(topK: number, minTokensToKeep = 1): LogitsProcessor {
   if (!Number.isInteger(topK) || topK < 0) {
     throw new UsageError(`--top-k ${topK} must be a whole number ≥ 0 (0 disables it; 50 is HF's default)`);
   }
+  const applyListing = (scores: ScoresRow): Int32Array | null => {
+    const k = Math.min(Math.max(topK, minTokensToKeep), scores.length);
+    if (topK === topKNoOp || k === scores.length) return null;
+    const threshold = kthLargest(scores, k);
+    const kept: number[] = [];
+    for (let i = 0; i < scores.length; i++) {
+      if (scores[i]! < threshold) scores[i] = Number.NEGATIVE_INFINITY;
+      else kept.push(i);
+    }
+    return Int32Array.from(kept);
+  };
   return {
     name: 'top_k',
     apply(scores) {
-      if (topK === topKNoOp) return;
-      const k = Math.min(Math.max(topK, minTokensToKeep), scores.length);
-      if (k === scores.length) return;
-      const threshold = kthLargest(scores, k);
-      for (let i = 0; i < scores.length; i++) {
-        if (scores[i]! < threshold) scores[i] = Number.NEGATIVE_INFINITY;
-      }
+      if (topK !== topKNoOp) applyListing(scores);
     },
+    applyListing,
   };
 }

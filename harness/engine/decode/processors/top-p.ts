@@ -25,6 +25,7 @@ export function createTopP(topP: number, minTokensToKeep = 1): LogitsProcessor {
   }
   return {
     name: 'top_p',
+    ignoresFiltered: true,
     apply(scores) {
       // p = 1 keeps everything; walking would risk dropping the tail where float sums reach 1 early.
       if (topP === topPNoOp) return;

@@ -43,6 +43,7 @@ export function createTypicalP(mass: number, minTokensToKeep = 1): LogitsProcess
   }
   return {
     name: 'typical_p',
+    ignoresFiltered: true,
     apply(scores) {
       // HF never builds it for 1; walking would risk dropping the tail where float sums reach 1 early.
       if (mass === typicalPNoOp) return;
