@@ -25,9 +25,10 @@ const OP_EXIT = 2;
 const NO_BIAS = -1;
 
 /**
- * A worker: wait for the generation to move (polling briefly, then sleeping), take any arrays the caller has registered since
- * (posted on its port, read synchronously), compute its outputs, count itself done. The kernel is
- * kernels-f32.ts's own functions as source text, so the threads run the very code the caller runs.
+ * A worker: wait for the generation to move (polling briefly, then sleeping), take any arrays the
+ * caller has registered since (posted on its port, read synchronously), compute its outputs, count
+ * itself done. The kernel is kernels-f32.ts's own functions as source text, so the threads run the
+ * very code the caller runs.
  */
 const WORKER_SOURCE = `${rowTimesWeights.toString()}
 ${matmulOutputs.toString()}

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { inverseCdfChoice } from '../../harness/engine/decode/inverse-cdf.ts';
+import { NumericError } from '../../harness/core/errors.ts';
+import { inverseCdfChoice, inverseCdfChoiceOf } from '../../harness/engine/decode/inverse-cdf.ts';
 import type { ScoresRow, SequenceSoFar } from '../../harness/engine/decode/processors/logits-processor.ts';
 import {
   createProcessorChain,
@@ -72,9 +73,7 @@ describe('the chain on a candidate list after top-k = every processor on the ful
           expect([...list.scores]).toEqual([...list.ids].map((id) => expected[id]));
           if (survivors.length === 0) return;
           expect(list.ids[argmax(list.scores)]).toBe(argmax(expected));
-          const fromList = inverseCdfChoice(list.scores, coin);
-          const fromRow = inverseCdfChoice(expected, coin);
-          expect({ ...fromList, id: list.ids[fromList.id] }).toEqual(fromRow);
+          expect(inverseCdfChoiceOf(list.scores, list.ids, coin)).toEqual(inverseCdfChoice(expected, coin));
         },
       ),
       { numRuns: 400, seed: 20261204 },
@@ -99,5 +98,14 @@ describe('the chain on a candidate list after top-k = every processor on the ful
         createProcessorChain({ doSample: true, topK, topP: 0.5 }).applyAndList(row, SEQUENCE),
       ).toBeNull();
     }
+  });
+
+  it('a non-finite score on the list is named by its token id, not its place on the list', () => {
+    const row = Float64Array.from({ length: 100 }, (_, i) => (i % 7) - 3);
+    row[40] = Number.NaN;
+    const list = createProcessorChain({ doSample: true, topK: 20 }).applyAndList(row, SEQUENCE)!;
+    expect(list.ids.includes(40)).toBe(true);
+    expect(() => inverseCdfChoiceOf(list.scores, list.ids, 0.5)).toThrow(NumericError);
+    expect(() => inverseCdfChoiceOf(list.scores, list.ids, 0.5)).toThrow(/score for token 40 is NaN/);
   });
 });

@@ -81,7 +81,9 @@ export class CandidateOrder {
   readonly probs: Float64Array;
   private orderedCount = 0;
 
-  constructor(scores: ArrayLike<number>) {
+  /** `tokenIds[j]`: the token scores[j] belongs to, for an error to name (default j: a whole row). */
+  constructor(scores: ArrayLike<number>, tokenIds?: ArrayLike<number>) {
+    const tokenOf = (j: number) => (tokenIds === undefined || j < 0 ? j : tokenIds[j]!);
     const n = scores.length;
     let max = -Infinity;
     let count = 0;
@@ -92,11 +94,7 @@ export class CandidateOrder {
         if (x > max) max = x;
       }
     }
-    if (max === Infinity)
-      throwNonFinite(
-        indexWhere(scores, (x) => x === Infinity),
-        max,
-      );
+    if (max === Infinity) throwNonFinite(tokenOf(indexWhere(scores, (x) => x === Infinity)), max);
     const ids = new Int32Array(count);
     let r = 0;
     for (let i = 0; i < n; i++) if (scores[i] !== -Infinity) ids[r++] = i;
@@ -110,7 +108,7 @@ export class CandidateOrder {
       sum += w;
     }
     // A NaN score survives the -Infinity test and poisons the sum; found only then (a rare path).
-    if (Number.isNaN(sum)) throwNonFinite(indexWhere(scores, Number.isNaN), Number.NaN);
+    if (Number.isNaN(sum)) throwNonFinite(tokenOf(indexWhere(scores, Number.isNaN)), Number.NaN);
     for (let k = 0; k < count; k++) probs[k] = probs[k]! / sum;
     this.count = count;
     this.ids = ids;

@@ -19,8 +19,22 @@ export interface CoinChoice {
  * reported as 1. The margin to the nearest boundary is min(coin - cdfLow, cdfHigh - coin).
  */
 export function inverseCdfChoice(scores: ArrayLike<number>, coin: number): CoinChoice {
+  return inverseCdfChoiceOf(scores, null, coin);
+}
+
+/**
+ * The same choice over a candidate list (processors/candidate-list.ts): `scores[j]` is the score
+ * of token `ids[j]`, ids ascending, every other token filtered. The walk, the sums and the ties are
+ * the full row's, so the chosen id and its CDF interval are too.
+ */
+export function inverseCdfChoiceOf(
+  scores: ArrayLike<number>,
+  ids: Int32Array | null,
+  coin: number,
+): CoinChoice {
   if (!(coin >= 0 && coin < 1)) throw new RangeError(`coin ${coin} is outside [0, 1)`);
-  const order = new CandidateOrder(scores);
+  const order = new CandidateOrder(scores, ids ?? undefined);
+  const tokenOf = (j: number) => (ids === null ? j : ids[j]!);
   if (order.count === 0) {
     throw new NumericError(
       'every token was filtered (all scores are -Infinity); loosen --top-k/--top-p/--min-p or ' +
@@ -32,11 +46,11 @@ export function inverseCdfChoice(scores: ArrayLike<number>, coin: number): CoinC
   for (let r = 0; r < last; r++) {
     order.orderThrough(r);
     const cdfHigh = cdfLow + order.probs[r]!;
-    if (cdfHigh > coin) return { id: order.ids[r]!, coin, cdfLow, cdfHigh };
+    if (cdfHigh > coin) return { id: tokenOf(order.ids[r]!), coin, cdfLow, cdfHigh };
     cdfLow = cdfHigh;
   }
   order.orderThrough(last);
   // Last-index guard: the rounded total can fall short of a coin near 1; the last candidate takes it.
   const cdfHigh = cdfLow + order.probs[last]!;
-  return { id: order.ids[last]!, coin, cdfLow, cdfHigh: cdfHigh > coin ? cdfHigh : 1 };
+  return { id: tokenOf(order.ids[last]!), coin, cdfLow, cdfHigh: cdfHigh > coin ? cdfHigh : 1 };
 }

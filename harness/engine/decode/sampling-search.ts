@@ -2,7 +2,7 @@ import { type LogitsSource, logitsRow } from '../../core/backend/contract.ts';
 import { createRng } from '../../core/rng/seeded-rng.ts';
 import type { DecodeResult, FinishReason, SequenceResult, StepRecord } from './decode-result.ts';
 import type { GenerationConfig } from './generation-config.ts';
-import { inverseCdfChoice } from './inverse-cdf.ts';
+import { inverseCdfChoiceOf } from './inverse-cdf.ts';
 import { logSoftmax } from './log-softmax.ts';
 import { transformersJsChoice } from './processors/transformers-js-sampler.ts';
 import { processorsFor, transformersJsProcessorsFor } from './processors-for.ts';
@@ -73,16 +73,18 @@ export async function samplingSearch(
       const sequence = { ids: [...promptIds, ...row.generated], promptLength: promptIds.length };
       // After top-k the choice reads the k candidates the chain left, not the row (candidate-list.ts).
       const list = unprocessed ? null : chain.applyAndList(scores, sequence);
-      const idOf = (j: number) => (list === null ? j : list.ids[j]!);
       let record: StepRecord;
       if (rng) {
         const choice = transformersJsMode
           ? transformersJsChoice(scores as Float32Array, config.top_k, rng)
-          : inverseCdfChoice(list?.scores ?? scores, rng.next());
-        record = stepRecord(summary, transformersJsMode ? choice.id : idOf(choice.id), choice);
+          : inverseCdfChoiceOf(list?.scores ?? scores, list?.ids ?? null, rng.next());
+        record = stepRecord(summary, choice.id, choice);
       } else {
         const best = unprocessed ? summary.top[0]?.[0] : undefined; // the raw argmax, already found
-        record = stepRecord(summary, best ?? idOf(argmax(list?.scores ?? scores)));
+        record = stepRecord(
+          summary,
+          best ?? (list === null ? argmax(scores) : list.ids[argmax(list.scores)]!),
+        );
       }
       // The walk is of what the choice read; transformers.js's sampler keeps a top-k of its own.
       const walked = unprocessed || transformersJsMode ? null : scores;
