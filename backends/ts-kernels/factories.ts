@@ -39,6 +39,7 @@ export const tsF32Factory: BackendFactory = {
     const { config, tensors, file } = load('ts:f32', model);
     const matmuls = MatmulThreads.start(threads);
     try {
+      await matmuls.ready;
       return kernelsOf(config).f32(tensors, config, file, matmuls);
     } catch (error) {
       await matmuls.dispose();

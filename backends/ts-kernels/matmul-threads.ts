@@ -19,7 +19,7 @@ const DONE = 1; // workers that finished the current command
 const FAILED = 2; // 1 when a worker caught an error (its message goes to its port)
 const OP = 3; // OP_MATMUL or OP_EXIT
 const [W_ID, BIAS_ID, X_ID, OUT_ID, ROWS, IN_DIM, OUT_DIM] = [4, 5, 6, 7, 8, 9, 10];
-const RANGES = 16; // worker k computes outputs [RANGES + 2k, RANGES + 2k + 1)
+const RANGES = 16; // slots RANGES + 2k and RANGES + 2k + 1: the [from, to) of worker k's outputs
 const OP_MATMUL = 1;
 const OP_EXIT = 2;
 const NO_BIAS = -1;
@@ -30,10 +30,12 @@ const NO_BIAS = -1;
  * itself done. The kernel is kernels-f32.ts's own functions as source text, so the threads run the
  * very code the caller runs.
  */
-const WORKER_SOURCE = `${rowTimesWeights.toString()}
+const WORKER_SOURCE = `var __name = (f) => f; // tsx's esbuild (keepNames) may wrap inner functions in __name
+${rowTimesWeights.toString()}
 ${matmulOutputs.toString()}
-const { workerData, receiveMessageOnPort } = require('node:worker_threads');
+const { workerData, receiveMessageOnPort, parentPort } = require('node:worker_threads');
 const { control, port, index } = workerData;
+parentPort.postMessage('ready');
 const ctl = new Int32Array(control);
 const arrays = new Map();
 const take = () => { for (let m; (m = receiveMessageOnPort(port)); ) arrays.set(m.message.id, new Float32Array(m.message.buffer, m.message.byteOffset, m.message.length)); };
@@ -74,6 +76,11 @@ export class MatmulThreads {
   #nextId = 0;
   #input: Float32Array<ArrayBufferLike> = new Float32Array(0);
   #output: Float32Array<ArrayBufferLike> = new Float32Array(0);
+  /** Set once a worker failed, crashed or timed out: every later call throws it, none computes. */
+  #broken: Error | null = null;
+  #disposed: Promise<void> | null = null;
+  /** Resolves when every worker has started its loop; rejects with the first that could not. */
+  readonly ready: Promise<void>;
 
   private constructor(
     readonly threads: number,
@@ -90,8 +97,23 @@ export class MatmulThreads {
         transferList: [c.port2],
       });
       worker.unref(); // an undisposed backend must not keep the process alive
+      // Events arrive between calls (the caller blocks during one): the next call reports it.
+      worker.on('error', (error) => {
+        this.#broken ??= new Error(`ts:f32: a matmul worker failed: ${error.message}`);
+      });
       return worker;
     });
+    this.ready = Promise.all(
+      this.#workers.map(
+        (worker) =>
+          new Promise<void>((resolve, reject) => {
+            worker.once('message', () => resolve());
+            worker.once('error', reject);
+            worker.once('exit', (code) => reject(new Error(`ts:f32: a matmul worker exited (code ${code})`)));
+          }),
+      ),
+    ).then(() => undefined);
+    this.ready.catch(() => {}); // unawaited, a start failure still surfaces: the next call throws it
   }
 
   /** `threads` ≥ 1; `minSplitMacs` products smaller than this stay on the calling thread (tests pass 0). */
@@ -120,6 +142,7 @@ export class MatmulThreads {
     inDim: number,
     outDim: number,
   ): void {
+    if (this.#broken !== null) throw this.#broken;
     if (this.threads === 1 || rows * inDim * outDim < this.minSplitMacs) {
       matmulTransposed(out, x, w, bias, rows, inDim, outDim);
       return;
@@ -151,13 +174,19 @@ export class MatmulThreads {
     out.set(output.subarray(0, rows * outDim));
   }
 
-  /** Stop the workers and wait for them to exit. */
-  async dispose(): Promise<void> {
+  /** Stop the workers and wait for them to exit (the same promise on every call). */
+  dispose(): Promise<void> {
+    this.#disposed ??= this.#stop();
+    return this.#disposed;
+  }
+
+  async #stop(): Promise<void> {
+    this.#broken ??= new Error('ts:f32: the matmul threads were disposed');
     if (this.#workers.length === 0) return;
     // ref'd again: an unref'd worker's exit alone would not keep the event loop alive to see it
     const exited = this.#workers.map((w) => {
       w.ref();
-      return new Promise((resolve) => w.once('exit', resolve));
+      return w.threadId === -1 ? Promise.resolve() : new Promise((resolve) => w.once('exit', resolve));
     });
     Atomics.store(this.#control, OP, OP_EXIT);
     Atomics.add(this.#control, GENERATION, 1);
@@ -172,12 +201,18 @@ export class MatmulThreads {
     const deadline = performance.now() + WORKER_TIMEOUT_MS;
     for (let done = Atomics.load(ctl, DONE); done < this.#workers.length; done = Atomics.load(ctl, DONE)) {
       if (performance.now() > deadline) {
-        throw new Error(`ts:f32: a matmul worker did not answer within ${WORKER_TIMEOUT_MS / 1000} s`);
+        // its late count would end the next call's wait early: no call may run after this
+        this.#broken = new Error(
+          `ts:f32: a matmul worker did not answer within ${WORKER_TIMEOUT_MS / 1000} s`,
+        );
+        throw this.#broken;
       }
       Atomics.wait(ctl, DONE, done, 1000);
     }
-    if (Atomics.load(ctl, FAILED) === 1)
-      throw new Error(`ts:f32: a matmul worker failed: ${this.#workerErrors()}`);
+    if (Atomics.load(ctl, FAILED) === 1) {
+      this.#broken = new Error(`ts:f32: a matmul worker failed: ${this.#workerErrors()}`);
+      throw this.#broken;
+    }
   }
 
   #workerErrors(): string {

@@ -100,12 +100,21 @@ describe('the chain on a candidate list after top-k = every processor on the ful
     }
   });
 
-  it('a non-finite score on the list is named by its token id, not its place on the list', () => {
+  it('a NaN that survives top-k is met on the row, so the error names its token id', () => {
     const row = Float64Array.from({ length: 100 }, (_, i) => (i % 7) - 3);
     row[40] = Number.NaN;
-    const list = createProcessorChain({ doSample: true, topK: 20 }).applyAndList(row, SEQUENCE)!;
-    expect(list.ids.includes(40)).toBe(true);
-    expect(() => inverseCdfChoiceOf(list.scores, list.ids, 0.5)).toThrow(NumericError);
-    expect(() => inverseCdfChoiceOf(list.scores, list.ids, 0.5)).toThrow(/score for token 40 is NaN/);
+    const topK = createProcessorChain({ doSample: true, topK: 20 });
+    expect(topK.applyAndList(Float64Array.from(row), SEQUENCE)).toBeNull();
+    const withTopP = createProcessorChain({ doSample: true, topK: 20, topP: 0.9 });
+    expect(() => withTopP.apply(Float64Array.from(row), SEQUENCE)).toThrow(NumericError);
+    expect(() => withTopP.apply(Float64Array.from(row), SEQUENCE)).toThrow(/score for token 40 is NaN/);
+  });
+
+  it('inverseCdfChoiceOf names a non-finite score by the token id the list gives it', () => {
+    const ids = Int32Array.from([3, 40, 77]);
+    expect(() => inverseCdfChoiceOf([0, Number.NaN, 1], ids, 0.5)).toThrow(/score for token 40 is NaN/);
+    expect(() => inverseCdfChoiceOf([0, 1, Number.POSITIVE_INFINITY], ids, 0.5)).toThrow(
+      /token 77 is Infinity/,
+    );
   });
 });

@@ -100,4 +100,16 @@ describe('ts:f32 on worker threads gives the one-thread bits (the split is by ou
       stdout: 'disposed',
     });
   });
+
+  it('starts, answers once disposed with an error instead of computing, and disposes twice', async () => {
+    const threads = split(2);
+    await threads.ready;
+    const w = threads.share(Float32Array.from([1, 2, 3, 4]));
+    const out = new Float32Array(2);
+    threads.matmul(out, Float32Array.from([1, 1]), w, null, 1, 2, 2);
+    expect([...out]).toEqual([3, 7]);
+    await threads.dispose();
+    await threads.dispose();
+    expect(() => threads.matmul(out, Float32Array.from([1, 1]), w, null, 1, 2, 2)).toThrow(/disposed/);
+  });
 });

@@ -61,8 +61,9 @@ export interface TargetRun {
 /**
  * Everything the targets table needs, measured in one process on one model: the harness decoding
  * with ort-node:cpu (greedy and beam), the bare ORT loop on the same session, transformers.js
- * generate(), and ts:f32 beside ort-node:cpu and ort-web:wasm on the parallel thread count, each once per round after one warm-up round, plus the processor chain
- * between rounds. Lane order (and session creation order) flips every round to cancel drift.
+ * generate(), and ts:f32 beside ort-node:cpu and ort-web:wasm on the parallel thread count, each
+ * once per round after one warm-up round, plus the processor chain between rounds. Lane order
+ * (and session creation order) flips every round to cancel drift.
  */
 export async function runTargets(settings: TargetSettings, progress: Progress): Promise<TargetRun> {
   const model = await loadBenchModel(settings.model, {}, (line) => progress.status(line));

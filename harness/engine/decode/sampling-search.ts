@@ -81,10 +81,7 @@ export async function samplingSearch(
         record = stepRecord(summary, choice.id, choice);
       } else {
         const best = unprocessed ? summary.top[0]?.[0] : undefined; // the raw argmax, already found
-        record = stepRecord(
-          summary,
-          best ?? (list === null ? argmax(scores) : list.ids[argmax(list.scores)]!),
-        );
+        record = stepRecord(summary, best ?? argmax(scores)); // greedy runs no warpers, so never a list
       }
       // The walk is of what the choice read; transformers.js's sampler keeps a top-k of its own.
       const walked = unprocessed || transformersJsMode ? null : scores;

@@ -15,11 +15,19 @@ export interface CandidateList {
   readonly scores: ScoresRow;
 }
 
-/** The list of `ids` (ascending) with their scores copied out of the row. */
-export function gatherCandidates(row: ScoresRow, ids: Int32Array): CandidateList {
+/**
+ * The list of `ids` (ascending) with their scores copied out of the row; null when one of them is
+ * NaN or +Infinity, so the processors meet it on the row and their errors name its token id.
+ */
+export function gatherCandidates(row: ScoresRow, ids: Int32Array): CandidateList | null {
   const scores = row instanceof Float32Array ? new Float32Array(ids.length) : new Float64Array(ids.length);
-  for (let j = 0; j < ids.length; j++) scores[j] = row[ids[j]!]!;
-  return { ids, scores };
+  let poison = 0; // x − x is 0 for a finite x and NaN for NaN or ±Infinity
+  for (let j = 0; j < ids.length; j++) {
+    const x = row[ids[j]!]!;
+    scores[j] = x;
+    if (x !== Number.NEGATIVE_INFINITY) poison += x - x;
+  }
+  return Number.isNaN(poison) ? null : { ids, scores };
 }
 
 /** Write the list's scores back into the row, whose other entries are already -Infinity. */
