@@ -65,7 +65,7 @@ export function createTopK(topK: number, minTokensToKeep = 1): LogitsProcessor {
   return {
     name: 'top_k',
     apply(scores) {
-      if (topK !== topKNoOp) applyListing(scores);
+      applyListing(scores);
     },
     applyListing,
   };
