@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { env, InferenceSession } from 'onnxruntime-node';
 import type { BackendInfo } from '../../harness/core/backend/contract.ts';
-import { defaultThreads } from '../../harness/core/backend/default-threads.ts';
-import { BackendUnavailable, ModelDirError, UsageError } from '../../harness/core/errors.ts';
+import { checkedThreads, defaultThreads } from '../../harness/core/backend/default-threads.ts';
+import { BackendUnavailable, ModelDirError } from '../../harness/core/errors.ts';
 import type { EpSpec } from './execution-provider.ts';
 import { nvidiaGpuName } from './nvidia-gpu.ts';
 import { probePlacements } from './placement-probe.ts';
@@ -27,11 +27,7 @@ export async function openOrtSession(
   threads = defaultThreads(),
   deviceOutputs: readonly string[] = [],
 ): Promise<OrtSession> {
-  if (!Number.isInteger(threads) || threads < 1) {
-    throw new UsageError(
-      `threads ${threads} is not a positive integer; pass e.g. --threads ${os.availableParallelism()}`,
-    );
-  }
+  checkedThreads(threads);
   const { device, deviceKind } = spec.ep === 'cpu' ? cpuDevice() : prepareGpuDevice(spec);
   const executionProvider =
     spec.ep === 'cpu' ? spec.providerName : await probePlacements(spec, onnxPath, process.env);

@@ -1,6 +1,5 @@
-import os from 'node:os';
 import type { BackendInfo, OutOfProcessMemory } from '../../harness/core/backend/contract.ts';
-import { UsageError } from '../../harness/core/errors.ts';
+import { checkedThreads } from '../../harness/core/backend/default-threads.ts';
 import type { ModelConfig } from '../../harness/core/model/model-config.ts';
 import type { ModelDir } from '../../harness/core/model/model-dir.ts';
 import { KvDecoderSource } from '../onnx-shared/decoder-source.ts';
@@ -47,11 +46,7 @@ export async function openChromiumSource(
   model: ModelDir,
   options: ChromiumSourceOptions,
 ): Promise<ChromiumSource> {
-  if (!Number.isInteger(options.threads) || options.threads < 1) {
-    throw new UsageError(
-      `threads ${options.threads} is not a positive integer; pass e.g. --threads ${os.availableParallelism()}`,
-    );
-  }
+  checkedThreads(options.threads);
   const backendId = `chromium:${options.provider}`;
   const { forward, info } = await ChromiumForward.open(model, {
     backendId,

@@ -32,14 +32,10 @@ export const tsF32Factory: BackendFactory = {
     'pure TypeScript, fast float32 kernels (matrix products on worker threads); GPT-2 and Llama families',
   availability: async () => ({ available: true }),
   create: async (model, options) => {
-    const threads = options?.threads ?? defaultThreads();
-    if (!Number.isInteger(threads) || threads < 1) {
-      throw new UsageError(`ts:f32: threads ${threads} is not a positive integer; pass e.g. --threads 2`);
-    }
-    const { config, tensors, file } = load('ts:f32', model);
-    const matmuls = MatmulThreads.start(threads);
+    const matmuls = MatmulThreads.start(options?.threads ?? defaultThreads()); // checks the count first
     try {
       await matmuls.ready;
+      const { config, tensors, file } = load('ts:f32', model);
       return kernelsOf(config).f32(tensors, config, file, matmuls);
     } catch (error) {
       await matmuls.dispose();

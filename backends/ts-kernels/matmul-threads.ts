@@ -1,4 +1,5 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { checkedThreads } from '../../harness/core/backend/default-threads.ts';
 import { matmulOutputs, matmulTransposed, rowTimesWeights } from './kernels-f32.ts';
 
 /** Below this many multiply-adds a matmul runs on the calling thread: waking a worker costs more. */
@@ -116,11 +117,12 @@ export class MatmulThreads {
     this.ready.catch(() => {}); // unawaited, a start failure still surfaces: the next call throws it
   }
 
-  /** `threads` ≥ 1; `minSplitMacs` products smaller than this stay on the calling thread (tests pass 0). */
+  /**
+   * `threads` ≥ 1 (else a UsageError naming it); products under `minSplitMacs` multiply-adds stay
+   * on the calling thread (tests pass 0).
+   */
   static start(threads: number, minSplitMacs = DEFAULT_MIN_SPLIT_MACS): MatmulThreads {
-    if (!Number.isInteger(threads) || threads < 1)
-      throw new RangeError(`threads ${threads} must be an integer ≥ 1`);
-    return new MatmulThreads(threads, minSplitMacs);
+    return new MatmulThreads(checkedThreads(threads), minSplitMacs);
   }
 
   /** A weight or bias the products will read: on one thread the array itself, else a shared copy. */

@@ -3,7 +3,7 @@ import os from 'node:os';
 import type { InferenceSession, Tensor } from 'onnxruntime-web';
 import { gatherCacheRows } from '../../../harness/core/backend/cache-rows.ts';
 import { type BackendInfo, type Logits, lastPositionLogits } from '../../../harness/core/backend/contract.ts';
-import { defaultThreads } from '../../../harness/core/backend/default-threads.ts';
+import { checkedThreads, defaultThreads } from '../../../harness/core/backend/default-threads.ts';
 import { ModelDirError, UsageError } from '../../../harness/core/errors.ts';
 import { float32Data } from '../../../harness/core/model/float16.ts';
 import { headDim, numKvHeads, numLayers } from '../../../harness/core/model/model-config.ts';
@@ -167,11 +167,7 @@ export async function openNodeWasmSession(
 }
 
 function applyThreads(ort: Ort, threads: number): void {
-  if (!Number.isInteger(threads) || threads < 1) {
-    throw new UsageError(
-      `threads ${threads} is not a positive integer; pass e.g. --threads ${os.availableParallelism()}`,
-    );
-  }
+  checkedThreads(threads);
   const initialised = ort.env.wasm.numThreads;
   if (initialisedOnce && initialised !== threads) {
     throw new UsageError(

@@ -18,3 +18,13 @@ export function defaultThreads(): number {
   }
   return threads;
 }
+
+/** `threads` if it is a whole number from 1, else a UsageError naming it and a count that works. */
+export function checkedThreads(threads: number): number {
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new UsageError(
+      `threads ${threads} is not a positive integer; pass e.g. --threads ${os.availableParallelism()}`,
+    );
+  }
+  return threads;
+}
